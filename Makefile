@@ -1,0 +1,56 @@
+# Boussole — two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATA_DIR ?= data
+MODEL_DIR := $(DATA_DIR)/models/multilingual-e5-small-int8
+CORPUS ?= ../shared/corpus
+
+.PHONY: install model index-demo run serve test lint typecheck unit bench eval lock clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+model: install
+	$(BIN)/boussole models prepare
+
+index-demo: model
+	$(BIN)/boussole index demo_corpus || test $$? -eq 3
+
+run: index-demo
+	$(BIN)/boussole serve
+
+serve: install
+	$(BIN)/boussole serve
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+unit: model
+	BOUSSOLE_TEST_MODEL_DIR=$(abspath $(MODEL_DIR)) $(BIN)/pytest -q
+
+test: lint typecheck unit
+
+eval: model
+	$(BIN)/boussole eval --questions eval/questions/dev.jsonl --report $(DATA_DIR)/reports/eval-dev.json
+
+bench: model
+	BOUSSOLE_TEST_MODEL_DIR=$(abspath $(MODEL_DIR)) $(BIN)/python bench/bench.py --corpus $(CORPUS)
+
+# Re-resolve the pinned, hashed requirements after editing pyproject.toml.
+lock:
+	$(BIN)/pip install --quiet uv==0.13.8
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+		--no-header -o requirements.lock
+
+clean:
+	rm -rf $(VENV) $(DATA_DIR)

@@ -1,0 +1,1 @@
+"""Retrieval service, settings (composition root), API and CLI."""

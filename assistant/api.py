@@ -1,0 +1,171 @@
+"""The HTTP API: ``create_app(settings)`` builds everything; nothing happens at import."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from assistant import factory
+from assistant.search import SearchService
+from assistant.settings import SearchMode, Settings
+from connectors.errors import BoussoleError, IndexUnavailableError
+from indexing.store import QdrantStore, SearchFilters
+
+logger = logging.getLogger(__name__)
+
+
+class Filters(BaseModel):
+    """What a search may be restricted to."""
+
+    kind: list[Annotated[str, Field(pattern="^(procedure|catalogue|convention)$")]] = Field(
+        default_factory=list, description="Types de documents"
+    )
+    path_prefix: str | None = Field(
+        default=None, max_length=500, description="Dossier, relatif à la racine indexée"
+    )
+
+
+class SearchRequest(BaseModel):
+    """A search query."""
+
+    query: str = Field(min_length=1, max_length=2000, description="La question, en français")
+    k: int = Field(default=5, ge=1, le=50, description="Nombre de passages")
+    mode: SearchMode | None = Field(default=None, description="hybrid (défaut), dense ou sparse")
+    filters: Filters = Field(default_factory=Filters)
+
+
+class HitOut(BaseModel):
+    """One passage and what a citation needs."""
+
+    rank: int
+    score: float
+    source_path: str
+    title: str
+    kind: str
+    page: int | None
+    heading: str | None
+    text: str
+    snippet: str
+
+
+class SearchResponse(BaseModel):
+    """Ranked passages."""
+
+    query: str
+    mode: SearchMode
+    took_ms: float
+    hits: list[HitOut]
+
+
+class ErrorOut(BaseModel):
+    """Error body: a stable code and a French message."""
+
+    code: str
+    message: str
+
+
+class _Runtime:
+    """Parts built once at start-up."""
+
+    def __init__(self) -> None:
+        self.store: QdrantStore | None = None
+        self.service: SearchService | None = None
+        self.model: str = ""
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the API for the given settings."""
+    runtime = _Runtime()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        runtime.store = factory.open_store(settings)
+        embedder = factory.load_embedder(settings)
+        runtime.model = embedder.name
+        runtime.service = factory.make_search_service(settings, embedder, runtime.store)
+        try:
+            yield
+        finally:
+            runtime.store.close()
+
+    app = FastAPI(
+        title="Boussole API",
+        description="Recherche dans les procédures, la réglementation, le catalogue et les "
+        "conventions de la Province Sud. Les chemins renvoyés sont relatifs à la racine indexée.",
+        version="0.1.0",
+        lifespan=lifespan,
+        responses={400: {"model": ErrorOut}, 503: {"model": ErrorOut}},
+    )
+
+    @app.exception_handler(BoussoleError)
+    async def _domain_error(_: Request, exc: BoussoleError) -> JSONResponse:
+        return JSONResponse(
+            status_code=exc.http_status, content={"code": exc.code, "message": exc.message}
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [".".join(str(p) for p in error["loc"] if p != "body") for error in exc.errors()]
+        return JSONResponse(
+            status_code=422,
+            content={
+                "code": "requete_invalide",
+                "message": "Requête invalide : vérifiez le(s) champ(s) "
+                + ", ".join(f or "(corps)" for f in fields)
+                + ".",
+                "details": [
+                    {"champ": f, "erreur": error["msg"]}
+                    for f, error in zip(fields, exc.errors(), strict=True)
+                ],
+            },
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        logger.exception("Unhandled error", exc_info=exc)
+        return JSONResponse(
+            status_code=500,
+            content={"code": "erreur_interne", "message": "Erreur interne du serveur."},
+        )
+
+    def service() -> SearchService:
+        if runtime.service is None:
+            raise IndexUnavailableError("Le service démarre ; réessayez dans un instant.")
+        return runtime.service
+
+    @app.get("/health", summary="État du service")
+    def health() -> dict[str, Any]:
+        store = runtime.store
+        chunks = store.count() if store is not None else 0
+        return {
+            "status": "ok" if chunks else "index_vide",
+            "model": runtime.model,
+            "collection": settings.qdrant.collection,
+            "backend": "serveur" if settings.qdrant.url else "local",
+            "chunks": chunks,
+        }
+
+    @app.post("/search", response_model=SearchResponse, summary="Chercher des passages")
+    async def search(request: SearchRequest) -> SearchResponse:
+        filters = SearchFilters(
+            kinds=tuple(request.filters.kind), path_prefix=request.filters.path_prefix
+        )
+        result = await run_in_threadpool(
+            service().search, request.query, k=request.k, mode=request.mode, filters=filters
+        )
+        return SearchResponse(
+            query=result.query,
+            mode=result.mode,
+            took_ms=result.took_ms,
+            hits=[HitOut(**hit.__dict__, snippet=hit.snippet()) for hit in result.hits],
+        )
+
+    return app

@@ -1,0 +1,267 @@
+"""The ``boussole`` command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from assistant import factory
+from assistant.settings import SearchMode, Settings, load_settings
+from connectors.errors import BoussoleError, ConfigurationError
+from indexing.pipeline import IndexReport, RunStatus
+from indexing.store import SearchFilters
+
+app = typer.Typer(
+    help="Boussole : indexer et interroger les documents de la DSIN.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+models_app = typer.Typer(help="Modèles d'embedding locaux.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+out = Console()
+err = Console(stderr=True)
+
+EXIT_CODES = {RunStatus.SUCCESS: 0, RunStatus.FAILURE: 1, RunStatus.PARTIAL: 3}
+KindOption = Annotated[
+    str | None,
+    typer.Option("--kind", help="procedure, catalogue ou convention (défaut : selon le dossier)"),
+]
+ModeOption = Annotated[SearchMode | None, typer.Option("--mode", help="hybrid, dense ou sparse")]
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[current]}", style="dim"),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Journal détaillé")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.ERROR,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@models_app.command("prepare")
+def models_prepare() -> None:
+    """Construire le modèle multilingual-e5-small local (ONNX int8), sans téléchargement."""
+    from indexing.embedding import BUNDLED_MODEL, prepare_bundled_model
+
+    settings = _settings()
+    if settings.embedding.model != BUNDLED_MODEL:
+        err.print(
+            f"Le modèle configuré est « {settings.embedding.model} » : rien à préparer "
+            f"(seul {BUNDLED_MODEL} se construit localement)."
+        )
+        return
+    with err.status("Préparation du modèle multilingual-e5-small…"):
+        folder = prepare_bundled_model(settings.models_dir)
+    out.print(f"Modèle prêt : {folder}")
+
+
+def _print_index_summary(report: IndexReport, report_path: Path) -> None:
+    out.print(
+        f"[bold]Indexation {report.status.value}[/bold] : {report.files_seen} fichiers lus, "
+        f"{report.documents_indexed} indexés, {report.documents_unchanged} inchangés, "
+        f"{len(report.skipped)} ignorés, {report.chunks_written} passages écrits "
+        f"en {report.duration_s:.1f} s."
+    )
+    for skipped in report.skipped:
+        out.print(f"  [yellow]ignoré[/yellow] {skipped.path} : {skipped.reason}")
+    for error in report.errors:
+        out.print(f"  [red]erreur[/red] {error}")
+    out.print(f"Rapport : {report_path}")
+
+
+@app.command("index")
+def index(
+    path: Annotated[Path, typer.Argument(help="Dossier à indexer")],
+    kind: KindOption = None,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Vider l'index avant (changement de modèle)")
+    ] = False,
+    report_file: Annotated[
+        Path | None, typer.Option("--report", help="Chemin du rapport JSON")
+    ] = None,
+) -> None:
+    """Indexer un dossier (.md .txt .html .pdf .docx)."""
+    settings = _settings()
+    if kind is not None and kind not in ("procedure", "catalogue", "convention"):
+        raise ConfigurationError(f"--kind « {kind} » inconnu : procedure, catalogue ou convention.")
+    connector = factory.files_connector(settings, path, kind)
+    paths = connector.paths()
+    embedder = factory.load_embedder(settings)
+    store = factory.open_store(settings)
+    try:
+        if rebuild:
+            store.drop()
+        pipeline = factory.make_pipeline(settings, embedder, store)
+        with _progress() as progress:
+            task = progress.add_task("Indexation", total=len(paths), current="")
+
+            def advance(done: int, total: int, current: str) -> None:
+                progress.update(task, completed=done, current=current[-60:])
+
+            report = pipeline.run(
+                (connector.read(p) for p in paths),
+                root=str(path),
+                total=len(paths),
+                progress=advance,
+            )
+    finally:
+        store.close()
+    if report_file is not None:
+        report_file.parent.mkdir(parents=True, exist_ok=True)
+        report_file.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2), "utf-8")
+        written = report_file
+    else:
+        written = report.write(settings.reports_dir)
+    _print_index_summary(report, written)
+    raise typer.Exit(EXIT_CODES[report.status])
+
+
+@app.command("search")
+def search(
+    query: Annotated[str, typer.Argument(help="La question")],
+    k: Annotated[int | None, typer.Option("-k", help="Nombre de résultats")] = None,
+    kind: KindOption = None,
+    mode: ModeOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON")] = False,
+) -> None:
+    """Chercher les passages qui répondent à une question."""
+    settings = _settings()
+    store = factory.open_store(settings)
+    try:
+        service = factory.make_search_service(settings, factory.load_embedder(settings), store)
+        filters = SearchFilters(kinds=(kind,)) if kind else None
+        result = service.search(query, k=k, mode=mode, filters=filters)
+    finally:
+        store.close()
+    if as_json:
+        payload: dict[str, Any] = {
+            "query": result.query,
+            "mode": result.mode.value,
+            "took_ms": result.took_ms,
+            "hits": [hit.__dict__ for hit in result.hits],
+        }
+        out.print_json(json.dumps(payload, ensure_ascii=False))
+        return
+    if not result.hits:
+        out.print("Aucun résultat.")
+        return
+    for hit in result.hits:
+        where = hit.source_path + (f", page {hit.page}" if hit.page else "")
+        out.print(f"[bold]{hit.rank}.[/bold] [cyan]{where}[/cyan]  (score {hit.score:.4f})")
+        if hit.heading:
+            out.print(f"   [italic]{hit.heading}[/italic]")
+        out.print(f"   {hit.snippet()}", highlight=False)
+    err.print(f"[dim]{len(result.hits)} résultats en {result.took_ms:.0f} ms ({result.mode})[/dim]")
+
+
+@app.command("eval")
+def evaluate(
+    questions: Annotated[Path, typer.Option("--questions", help="Fichier JSONL de questions")],
+    mode: ModeOption = None,
+    report_file: Annotated[
+        Path | None, typer.Option("--report", help="Écrire le rapport JSON ici")
+    ] = None,
+) -> None:
+    """Mesurer la qualité de recherche (Recall@5, MRR@10) sur un fichier de questions."""
+    from eval.metrics import build_report, evaluate
+    from eval.questions import load_questions
+
+    settings = _settings()
+    items = load_questions(questions)
+    chosen = mode or settings.search.mode
+    store = factory.open_store(settings)
+    try:
+        service = factory.make_search_service(settings, factory.load_embedder(settings), store)
+        with _progress() as progress:
+            task = progress.add_task("Évaluation", total=len(items), current="")
+            results = evaluate(
+                items,
+                lambda q: service.ranked_paths(q, depth=10, mode=chosen),
+                progress=lambda n: progress.update(task, completed=n),
+            )
+    finally:
+        store.close()
+    report = build_report(results, questions_file=questions.name, mode=chosen.value)
+    _print_eval_table(report)
+    if report_file is not None:
+        report_file.parent.mkdir(parents=True, exist_ok=True)
+        report_file.write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")
+        err.print(f"Rapport : {report_file}")
+
+
+def _print_eval_table(report: dict[str, Any]) -> None:
+    table = Table(title=f"{report['questions']} — mode {report['mode']}")
+    for column in ("périmètre", "n", "Recall@5", "MRR@10"):
+        table.add_column(column)
+
+    def row(name: str, values: dict[str, Any]) -> None:
+        def fmt(value: float | None) -> str:
+            return "—" if value is None else f"{value:.3f}"
+
+        table.add_row(name, str(values["n"]), fmt(values["recall@5"]), fmt(values["mrr@10"]))
+
+    row("global", report["overall"])
+    for kind, values in report["by_kind"].items():
+        row(kind, values)
+    out.print(table)
+    misses = [
+        q for q in report["per_question"] if q["hit_rank"] is None and q["kind"] != "unanswerable"
+    ]
+    for miss in misses:
+        out.print(f"  [yellow]non trouvé dans le top 10[/yellow] : {miss['id']}")
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="Adresse d'écoute")] = None,
+    port: Annotated[int | None, typer.Option(help="Port")] = None,
+) -> None:
+    """Servir l'API (et sa documentation sur /docs)."""
+    import uvicorn
+
+    from assistant.api import create_app
+
+    settings = _settings()
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.api.host,
+        port=port or settings.api.port,
+        log_level="info",
+    )
+
+
+def main() -> None:
+    """Console-script entry point: domain errors become a French message and exit code 1."""
+    try:
+        app()
+    except BoussoleError as exc:
+        err.print(f"[red]Erreur[/red] : {exc.message}")
+        sys.exit(1)

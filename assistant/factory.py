@@ -1,0 +1,97 @@
+"""Build the running parts from settings: the entry points' only way to get them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.search import SearchService
+from assistant.settings import Settings
+from connectors.errors import ConfigurationError
+from connectors.files import FilesConnector
+from indexing.chunking import Chunker
+from indexing.embedding import DenseEmbedder, DenseModelSpec
+from indexing.pipeline import IndexingPipeline
+from indexing.sparse import FrenchBm25
+from indexing.store import QdrantStore, StoreConfig
+
+
+def model_spec(settings: Settings) -> DenseModelSpec:
+    """The dense model the settings ask for."""
+    embedding = settings.embedding
+    return DenseModelSpec(
+        model=embedding.model,
+        models_dir=settings.models_dir,
+        query_prefix=embedding.query_prefix,
+        passage_prefix=embedding.passage_prefix,
+        batch_size=embedding.batch_size,
+        threads=embedding.threads,
+    )
+
+
+def open_store(settings: Settings) -> QdrantStore:
+    """The Qdrant store: the server when a URL is set, else local files in the data dir."""
+    qdrant = settings.qdrant
+    return QdrantStore(
+        StoreConfig(
+            collection=qdrant.collection,
+            path=None if qdrant.url else settings.qdrant_path,
+            url=qdrant.url,
+            api_key=qdrant.api_key.get_secret_value() if qdrant.api_key else None,
+            timeout_s=qdrant.timeout_s,
+        )
+    )
+
+
+def load_embedder(settings: Settings) -> DenseEmbedder:
+    """Load the dense model (prepared beforehand; nothing downloads here)."""
+    return DenseEmbedder(model_spec(settings))
+
+
+def make_chunker(settings: Settings, embedder: DenseEmbedder) -> Chunker:
+    """A chunker sized to the model's window."""
+    chunking = settings.chunking
+    if chunking.max_tokens > embedder.window:
+        raise ConfigurationError(
+            f"chunking.max_tokens ({chunking.max_tokens}) dépasse la fenêtre du modèle "
+            f"{embedder.name} ({embedder.window} tokens) : les passages seraient tronqués."
+        )
+    return Chunker(
+        embedder.tokenize,
+        max_tokens=chunking.max_tokens,
+        overlap_tokens=chunking.overlap_tokens,
+        min_tokens=chunking.min_tokens,
+        passage_prefix=embedder.passage_prefix,
+    )
+
+
+def make_pipeline(
+    settings: Settings, embedder: DenseEmbedder, store: QdrantStore
+) -> IndexingPipeline:
+    """The indexing pipeline, its collection created or checked."""
+    chunker = make_chunker(settings, embedder)
+    store.ensure_collection(dim=embedder.dim, model=embedder.name)
+    return IndexingPipeline(
+        embedder=embedder,
+        sparse=FrenchBm25(),
+        chunker=chunker,
+        store=store,
+        batch_chunks=max(settings.embedding.batch_size * 2, 32),
+    )
+
+
+def files_connector(settings: Settings, root: Path, kind: str | None) -> FilesConnector:
+    """The files connector for a folder."""
+    return FilesConnector(root, kind=kind, kind_by_folder=settings.kind_by_folder)
+
+
+def make_search_service(
+    settings: Settings, embedder: DenseEmbedder, store: QdrantStore
+) -> SearchService:
+    """The retrieval service."""
+    return SearchService(
+        embedder=embedder,
+        sparse=FrenchBm25(),
+        store=store,
+        settings=settings.search,
+        max_query_chars=settings.api.max_query_chars,
+    )

@@ -1,0 +1,122 @@
+"""Retrieval: a question in, ranked chunks with their citation fields out."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.settings import SearchMode, SearchSettings
+from connectors.errors import InvalidQueryError
+from indexing.embedding import DenseEmbedder
+from indexing.sparse import FrenchBm25
+from indexing.store import QdrantStore, SearchFilters
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked passage and what a citation needs."""
+
+    rank: int
+    score: float
+    source_path: str
+    title: str
+    kind: str
+    page: int | None
+    heading: str | None
+    text: str
+
+    @classmethod
+    def from_payload(cls, rank: int, score: float, payload: dict[str, Any]) -> Hit:
+        """Build a hit from a stored chunk's payload."""
+        return cls(
+            rank=rank,
+            score=score,
+            source_path=str(payload.get("source_path", "")),
+            title=str(payload.get("title", "")),
+            kind=str(payload.get("kind", "")),
+            page=payload.get("page"),
+            heading=payload.get("heading"),
+            text=str(payload.get("text", "")),
+        )
+
+    def snippet(self, length: int = 240) -> str:
+        """The passage shortened for a result list."""
+        flat = " ".join(self.text.split())
+        return flat if len(flat) <= length else flat[: length - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Hits of one query and how long it took."""
+
+    query: str
+    mode: SearchMode
+    hits: list[Hit]
+    took_ms: float
+
+
+class SearchService:
+    """Embed a question, query the store, and return cited passages."""
+
+    def __init__(
+        self,
+        *,
+        embedder: DenseEmbedder,
+        sparse: FrenchBm25,
+        store: QdrantStore,
+        settings: SearchSettings,
+        max_query_chars: int = 2000,
+    ) -> None:
+        self.embedder = embedder
+        self.sparse = sparse
+        self.store = store
+        self.settings = settings
+        self.max_query_chars = max_query_chars
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int | None = None,
+        mode: SearchMode | None = None,
+        filters: SearchFilters | None = None,
+    ) -> SearchResult:
+        """Return the ``k`` best passages for ``query``."""
+        started = time.perf_counter()
+        query = " ".join(query.split())
+        if not query:
+            raise InvalidQueryError("La question est vide.")
+        if len(query) > self.max_query_chars:
+            raise InvalidQueryError(
+                f"La question dépasse {self.max_query_chars} caractères ; raccourcissez-la."
+            )
+        k = k or self.settings.default_k
+        if not 1 <= k <= self.settings.max_k:
+            raise InvalidQueryError(f"k doit être compris entre 1 et {self.settings.max_k}.")
+        mode = mode or self.settings.mode
+        dense = self.embedder.embed_query(query) if mode != SearchMode.SPARSE else None
+        sparse = self.sparse.embed_query(query) if mode != SearchMode.DENSE else None
+        stored = self.store.search(
+            dense=dense,
+            sparse=sparse,
+            limit=k,
+            candidates=max(self.settings.candidates, k),
+            filters=filters,
+            rrf_k=self.settings.rrf_k,
+            weights=(self.settings.dense_weight, self.settings.sparse_weight),
+        )
+        hits = [Hit.from_payload(i, s.score, s.payload) for i, s in enumerate(stored, start=1)]
+        took = (time.perf_counter() - started) * 1000
+        return SearchResult(query=query, mode=mode, hits=hits, took_ms=round(took, 1))
+
+    def ranked_paths(
+        self, query: str, *, depth: int = 10, mode: SearchMode | None = None
+    ) -> list[str]:
+        """Distinct source paths in rank order, as the evaluation scores them."""
+        result = self.search(query, k=min(self.settings.max_k, depth * 5), mode=mode)
+        paths: list[str] = []
+        for hit in result.hits:
+            if hit.source_path not in paths:
+                paths.append(hit.source_path)
+        return paths[:depth]

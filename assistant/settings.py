@@ -1,0 +1,205 @@
+"""Composition root for configuration: the one place that reads YAML and environment.
+
+Precedence, highest first: ``BOUSSOLE_*`` environment variables (nested fields with
+``__``, e.g. ``BOUSSOLE_SEARCH__DEFAULT_K=8``), the standard ``QDRANT_URL`` /
+``QDRANT_API_KEY`` variables, the YAML file (``BOUSSOLE_SETTINGS`` or ``./settings.yaml``),
+then the defaults below, which are the embedded, offline set-up.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from connectors.errors import ConfigurationError
+
+DEFAULT_MODEL = "multilingual-e5-small"
+
+
+class SearchMode(StrEnum):
+    """How a query is matched against the index."""
+
+    HYBRID = "hybrid"
+    DENSE = "dense"
+    SPARSE = "sparse"
+
+
+class QdrantSettings(BaseModel):
+    """Where the index lives: local files by default, a server when ``url`` is set."""
+
+    url: str | None = None
+    api_key: SecretStr | None = None
+    collection: str = "boussole"
+    timeout_s: int = Field(default=30, ge=1)
+
+
+class EmbeddingSettings(BaseModel):
+    """The dense model: the bundled e5 build, a fastembed model name, or a local folder."""
+
+    model: str = DEFAULT_MODEL
+    query_prefix: str | None = None
+    passage_prefix: str | None = None
+    batch_size: int = Field(default=32, ge=1, le=512)
+    threads: int | None = Field(default=None, ge=1)
+
+
+class ChunkingSettings(BaseModel):
+    """Chunk sizes, in tokens of the embedding model."""
+
+    max_tokens: int = Field(default=320, ge=32, le=8192)
+    overlap_tokens: int = Field(default=40, ge=0)
+    min_tokens: int = Field(default=24, ge=0)
+
+    @model_validator(mode="after")
+    def _overlap_below_max(self) -> ChunkingSettings:
+        if self.overlap_tokens >= self.max_tokens // 2:
+            raise ValueError("chunking.overlap_tokens doit être inférieur à max_tokens / 2")
+        return self
+
+
+class SearchSettings(BaseModel):
+    """Retrieval defaults."""
+
+    default_k: int = Field(default=5, ge=1, le=100)
+    max_k: int = Field(default=50, ge=1, le=500)
+    mode: SearchMode = SearchMode.HYBRID
+    candidates: int = Field(default=60, ge=10, le=1000)
+    rrf_k: int = Field(default=60, ge=1)
+    dense_weight: float = Field(default=1.0, ge=0)
+    sparse_weight: float = Field(default=1.0, ge=0)
+
+    @model_validator(mode="after")
+    def _k_within_max(self) -> SearchSettings:
+        if self.default_k > self.max_k:
+            raise ValueError("search.default_k doit être inférieur ou égal à search.max_k")
+        return self
+
+
+class ApiSettings(BaseModel):
+    """The HTTP server."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    max_query_chars: int = Field(default=2000, ge=10)
+
+
+class Settings(BaseSettings):
+    """Root settings; one nested model per concern."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BOUSSOLE_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    data_dir: Path = Path("data")
+    kind_by_folder: dict[str, str] = Field(
+        default_factory=lambda: {
+            "regulations": "procedure",
+            "procedures": "procedure",
+            "catalogue": "catalogue",
+            "conventions": "convention",
+        }
+    )
+    qdrant: QdrantSettings = QdrantSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    chunking: ChunkingSettings = ChunkingSettings()
+    search: SearchSettings = SearchSettings()
+    api: ApiSettings = ApiSettings()
+
+    @field_validator("kind_by_folder")
+    @classmethod
+    def _known_kinds(cls, value: dict[str, str]) -> dict[str, str]:
+        for folder, kind in value.items():
+            if kind not in DOCUMENT_KINDS:
+                raise ValueError(
+                    f"kind_by_folder.{folder} : « {kind} » n'est pas un type connu "
+                    f"({', '.join(DOCUMENT_KINDS)})"
+                )
+        return value
+
+    @property
+    def qdrant_path(self) -> Path:
+        """Folder of the embedded Qdrant index."""
+        return self.data_dir / "qdrant"
+
+    @property
+    def models_dir(self) -> Path:
+        """Folder where prepared models are cached."""
+        return self.data_dir / "models"
+
+    @property
+    def reports_dir(self) -> Path:
+        """Folder of run reports."""
+        return self.data_dir / "reports"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Environment wins over explicit values (the YAML file), which win over defaults."""
+        return (env_settings, init_settings)
+
+
+DOCUMENT_KINDS = ("procedure", "catalogue", "convention")
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigurationError(f"Fichier de configuration illisible : {path} ({exc})") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigurationError(f"{path} n'est pas du YAML valide : {exc}") from exc
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigurationError(f"{path} doit contenir un dictionnaire de réglages.")
+    return raw
+
+
+def _standard_qdrant_env(values: dict[str, Any]) -> dict[str, Any]:
+    """Honour the QDRANT_URL / QDRANT_API_KEY variables every Qdrant tool knows."""
+    qdrant = dict(values.get("qdrant") or {})
+    if os.environ.get("QDRANT_URL"):
+        qdrant["url"] = os.environ["QDRANT_URL"]
+    if os.environ.get("QDRANT_API_KEY"):
+        qdrant["api_key"] = os.environ["QDRANT_API_KEY"]
+    if qdrant:
+        values["qdrant"] = qdrant
+    return values
+
+
+def _describe(error: ValidationError, origin: str) -> str:
+    lines = [f"Réglages invalides ({origin}) :"]
+    for item in error.errors():
+        field = ".".join(str(part) for part in item["loc"]) or "(racine)"
+        lines.append(f"  - {field} : {item['msg']}")
+    lines.append("Corrigez settings.yaml ou la variable BOUSSOLE_* correspondante.")
+    return "\n".join(lines)
+
+
+def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
+    """Build validated settings from the YAML file, the environment and ``overrides``."""
+    if path is None:
+        env_path = os.environ.get("BOUSSOLE_SETTINGS")
+        path = Path(env_path) if env_path else Path("settings.yaml")
+        if env_path and not path.exists():
+            raise ConfigurationError(f"BOUSSOLE_SETTINGS désigne un fichier absent : {path}")
+    values = _read_yaml(path) if path.exists() else {}
+    values = _standard_qdrant_env(values)
+    values.update(overrides)
+    origin = str(path) if path.exists() else "valeurs par défaut"
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise ConfigurationError(_describe(exc, origin)) from exc

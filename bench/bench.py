@@ -1,0 +1,215 @@
+"""`make bench`: indexing throughput vs raw fastembed, search latency, peak memory.
+
+Prints one JSON report on stdout. Every ratio compares two figures measured in this same
+run, on the same machine, so that a shared, noisy machine does not skew the verdict.
+
+Phases run in child processes so that each one's peak RSS is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _settings(data_dir: Path, model_dir: Path) -> Any:
+    from assistant.settings import load_settings
+
+    return load_settings(
+        ROOT / "settings.yaml", data_dir=data_dir, embedding={"model": str(model_dir)}
+    )
+
+
+def phase_raw(corpus: Path, data_dir: Path, model_dir: Path, limit: int) -> dict[str, Any]:
+    """Raw fastembed throughput on exactly the chunks the pipeline will embed."""
+    from assistant import factory
+
+    settings = _settings(data_dir, model_dir)
+    embedder = factory.load_embedder(settings)
+    chunker = factory.make_chunker(settings, embedder)
+    connector = factory.files_connector(settings, corpus, None)
+    texts: list[str] = []
+    from connectors.base import SourceDocument
+
+    for item in connector.scan():
+        if isinstance(item, SourceDocument):
+            texts.extend(chunk.embed_text for chunk in chunker.chunk(item))
+    texts = texts[:limit] if limit else texts
+    prefixed = [embedder.passage_prefix + text for text in texts]
+    model = embedder._model  # the bare fastembed model: the baseline
+    started = time.perf_counter()
+    for _ in model.embed(prefixed, batch_size=settings.embedding.batch_size):
+        pass
+    seconds = time.perf_counter() - started
+    tokens = [len(embedder.tokenize(text)) for text in prefixed]
+    return {
+        "chunks": len(texts),
+        "seconds": round(seconds, 2),
+        "chunks_per_s": round(len(texts) / seconds, 2),
+        "tokens_per_chunk_mean": round(statistics.mean(tokens), 1),
+        "tokens_per_chunk_max": max(tokens),
+    }
+
+
+def phase_index(corpus: Path, data_dir: Path, model_dir: Path, limit: int) -> dict[str, Any]:
+    """The full pipeline (read, parse, chunk, embed, BM25, store) into a fresh index."""
+    from assistant import factory
+
+    settings = _settings(data_dir, model_dir)
+    embedder = factory.load_embedder(settings)
+    store = factory.open_store(settings)
+    pipeline = factory.make_pipeline(settings, embedder, store)
+    connector = factory.files_connector(settings, corpus, None)
+    paths = connector.paths()
+    started = time.perf_counter()
+    items = (connector.read(p) for p in paths)
+    if limit:
+        items = _limit_chunks(items, pipeline, limit)
+    report = pipeline.run(items, root=str(corpus))
+    seconds = time.perf_counter() - started
+    store.close()
+    return {
+        "chunks": report.chunks_written,
+        "documents": report.documents_indexed,
+        "skipped": len(report.skipped),
+        "seconds": round(seconds, 2),
+        "chunks_per_s": round(report.chunks_written / seconds, 2),
+        "timings_s": report.timings_s,
+    }
+
+
+def _limit_chunks(items: Any, pipeline: Any, limit: int) -> Any:
+    from connectors.base import SourceDocument
+
+    total = 0
+    for item in items:
+        if isinstance(item, SourceDocument):
+            if total >= limit:
+                return
+            total += len(pipeline.chunker.chunk(item))
+        yield item
+
+
+def phase_search(data_dir: Path, model_dir: Path, queries: list[str]) -> dict[str, Any]:
+    """In-process search latency over the index built by phase_index."""
+    from assistant import factory
+
+    settings = _settings(data_dir, model_dir)
+    store = factory.open_store(settings)
+    service = factory.make_search_service(settings, factory.load_embedder(settings), store)
+    for query in queries[:5]:  # warm-up
+        service.search(query)
+    result: dict[str, Any] = {}
+    for mode in ("hybrid", "dense", "sparse"):
+        latencies = []
+        for query in queries:
+            started = time.perf_counter()
+            service.search(query, mode=mode)  # type: ignore[arg-type]
+            latencies.append((time.perf_counter() - started) * 1000)
+        latencies.sort()
+        result[mode] = {
+            "queries": len(latencies),
+            "p50_ms": round(statistics.median(latencies), 1),
+            "p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))], 1),
+        }
+    store.close()
+    return result
+
+
+def _child(phase: str, args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
+    command = [
+        sys.executable,
+        __file__,
+        "--phase",
+        phase,
+        "--corpus",
+        str(args.corpus),
+        "--model-dir",
+        str(args.model_dir),
+        "--data-dir",
+        str(data_dir),
+        "--limit",
+        str(args.limit),
+    ]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    report: dict[str, Any] = json.loads(output)
+    return report
+
+
+def main() -> None:
+    """Run every phase in a child process and print the JSON report."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
+    parser.add_argument(
+        "--model-dir",
+        type=Path,
+        default=Path(
+            os.environ.get(
+                "BOUSSOLE_TEST_MODEL_DIR", ROOT / "data/models/multilingual-e5-small-int8"
+            )
+        ),
+    )
+    parser.add_argument("--limit", type=int, default=0, help="at most this many chunks (0 = all)")
+    parser.add_argument("--phase", choices=["raw", "index", "search"])
+    parser.add_argument("--data-dir", type=Path)
+    args = parser.parse_args()
+    queries = [
+        json.loads(line)["question"]
+        for line in (ROOT / "eval/questions/dev.jsonl").read_text("utf-8").splitlines()
+        if line.strip()
+    ]
+    queries = (queries * 4)[:200]
+
+    if args.phase:
+        if args.phase == "raw":
+            result = phase_raw(args.corpus, args.data_dir, args.model_dir, args.limit)
+        elif args.phase == "index":
+            result = phase_index(args.corpus, args.data_dir, args.model_dir, args.limit)
+        else:
+            result = phase_search(args.data_dir, args.model_dir, queries)
+        # ru_maxrss is in KiB on Linux: this phase's own peak, model included.
+        result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        print(json.dumps(result))
+        return
+
+    with tempfile.TemporaryDirectory(prefix="boussole-bench-") as tmp:
+        data_dir = Path(tmp)
+        raw = _child("raw", args, data_dir / "raw")
+        index = _child("index", args, data_dir / "index")
+        search = _child("search", args, data_dir / "index")
+    report = {
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "corpus": str(args.corpus),
+        "baseline_raw_fastembed": raw,
+        "indexing_pipeline": index,
+        "search_latency": search,
+        "ratios": {
+            "indexing_vs_raw_fastembed": round(index["chunks_per_s"] / raw["chunks_per_s"], 3),
+        },
+        "targets": {
+            "indexing_vs_raw_fastembed": ">= 0.8",
+            "search_hybrid_p95_ms": "<= 150",
+        },
+        "verdict": {
+            "indexing_vs_raw_fastembed": index["chunks_per_s"] / raw["chunks_per_s"] >= 0.8,
+            "search_hybrid_p95_ms": search["hybrid"]["p95_ms"] <= 150,
+        },
+        "peak_rss_mb": {"indexing": index["peak_rss_mb"], "search": search["peak_rss_mb"]},
+    }
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Connectors read sources and yield `SourceDocument`s; they know nothing of the index."""

@@ -1,0 +1,124 @@
+"""The files connector: a folder tree of .md .txt .html .pdf .docx documents."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+from connectors.base import SkippedDocument, SourceDocument
+from connectors.errors import SourceError
+from connectors.formats.docx import parse_docx
+from connectors.formats.html import parse_html
+from connectors.formats.pdf import parse_pdf
+from connectors.formats.structure import ParsedFile, UnreadableFile
+from connectors.formats.text import parse_markdown, parse_text
+
+logger = logging.getLogger(__name__)
+
+PARSERS: dict[str, Callable[[bytes], ParsedFile]] = {
+    ".md": parse_markdown,
+    ".markdown": parse_markdown,
+    ".txt": parse_text,
+    ".html": parse_html,
+    ".htm": parse_html,
+    ".pdf": parse_pdf,
+    ".docx": parse_docx,
+}
+DEFAULT_KIND = "procedure"
+
+
+def relative_id(root: Path, path: Path) -> str:
+    """The document id: its path relative to the indexed root, POSIX, NFC-normalised."""
+    return unicodedata.normalize("NFC", path.relative_to(root).as_posix())
+
+
+def _title_from_name(path: Path) -> str:
+    stem = path.stem.replace("_", " ").replace("-", " ").strip()
+    return stem[:1].upper() + stem[1:] if stem else path.name
+
+
+class FilesConnector:
+    """Reads every supported file below ``root``; one document per file."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        kind: str | None = None,
+        kind_by_folder: Mapping[str, str] | None = None,
+    ) -> None:
+        self.root = root
+        self.kind = kind
+        self.kind_by_folder = dict(kind_by_folder or {})
+
+    def kind_of(self, relative: Path) -> str:
+        """The document kind: given, else from the first folder the settings map."""
+        if self.kind:
+            return self.kind
+        for part in (self.root.resolve().name, *relative.parts[:-1]):
+            kind = self.kind_by_folder.get(part.lower())
+            if kind:
+                return kind
+        return DEFAULT_KIND
+
+    def paths(self) -> list[Path]:
+        """Files below the root in a stable order, hidden files and folders left out."""
+        if not self.root.is_dir():
+            raise SourceError(f"Dossier introuvable ou illisible : {self.root}")
+        found: list[Path] = []
+        for folder, dirs, files in os.walk(self.root):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            found.extend(Path(folder) / name for name in sorted(files) if not name.startswith("."))
+        return found
+
+    def scan(self) -> Iterator[SourceDocument | SkippedDocument]:
+        """Yield each file as a document, or the reason it was skipped."""
+        for path in self.paths():
+            yield self.read(path)
+
+    def read(self, path: Path) -> SourceDocument | SkippedDocument:
+        """Read and parse one file; never raises for a bad file."""
+        doc_id = relative_id(self.root, path)
+        suffix = path.suffix.lower()
+        parser = PARSERS.get(suffix)
+        if parser is None:
+            formats = " ".join(sorted({ext for ext in PARSERS if ext != ".markdown"}))
+            return SkippedDocument(
+                doc_id,
+                f"extension non prise en charge ({suffix or 'aucune'}) ; formats lus : {formats}",
+            )
+        try:
+            stat = path.stat()
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return SkippedDocument(doc_id, "fichier disparu pendant l'indexation")
+        except PermissionError:
+            return SkippedDocument(doc_id, "lecture refusée (droits insuffisants)")
+        except OSError as exc:
+            return SkippedDocument(doc_id, f"lecture impossible ({exc.strerror or exc})")
+        if not data.strip():
+            return SkippedDocument(doc_id, "fichier vide")
+        try:
+            parsed = parser(data)
+        except UnreadableFile as exc:
+            return SkippedDocument(doc_id, str(exc))
+        except Exception as exc:  # a parser bug must not stop the run
+            logger.exception("Unexpected parser failure on %s", doc_id)
+            return SkippedDocument(doc_id, f"erreur inattendue de lecture ({type(exc).__name__})")
+        if not any(section.text.strip() for section in parsed.sections):
+            return SkippedDocument(doc_id, "aucun texte exploitable dans le fichier")
+        return SourceDocument(
+            doc_id=doc_id,
+            source_path=doc_id,
+            kind=self.kind_of(path.relative_to(self.root)),
+            title=parsed.title or _title_from_name(path),
+            sections=tuple(parsed.sections),
+            content_hash=hashlib.sha256(data).hexdigest(),
+            modified=datetime.fromtimestamp(stat.st_mtime, tz=UTC),
+            file_type=suffix.lstrip("."),
+        )

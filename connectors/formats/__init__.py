@@ -1,0 +1,1 @@
+"""Parsers turning one file's bytes into titled, cited sections."""

@@ -1,0 +1,45 @@
+"""PDF files: text per page, page numbers kept, articles become headings."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from connectors.base import Section
+from connectors.formats.structure import ParsedFile, UnreadableFile, split_on_unit_headings
+
+logger = logging.getLogger(__name__)
+
+# Below this many characters of text per page on average, the PDF is a scan.
+_MIN_CHARS_PER_PAGE = 30
+
+
+def parse_pdf(data: bytes) -> ParsedFile:
+    """Extract each page's text; refuse encrypted, corrupt and scanned PDFs."""
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise UnreadableFile("PDF protégé par un mot de passe")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise UnreadableFile(f"PDF illisible ou corrompu ({exc})") from exc
+    if not pages:
+        raise UnreadableFile("PDF sans aucune page")
+    if sum(len(page.strip()) for page in pages) < _MIN_CHARS_PER_PAGE * len(pages):
+        raise UnreadableFile(
+            "PDF sans couche texte (document numérisé) : il faut le passer à l'OCR "
+            "avant de l'indexer"
+        )
+    title = None
+    metadata = reader.metadata
+    if metadata is not None and metadata.title and len(metadata.title.strip()) > 3:
+        title = metadata.title.strip()
+    sections: list[Section] = []
+    heading: str | None = None
+    for number, text in enumerate(pages, start=1):
+        page_sections, heading = split_on_unit_headings(text, page=number, heading=heading)
+        sections.extend(page_sections)
+    return ParsedFile(title=title, sections=sections)

@@ -1,0 +1,69 @@
+"""Structure shared by the formats: a parsed file, and headings found in plain text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from connectors.base import Section
+
+
+class UnreadableFile(Exception):
+    """A file's bytes cannot be turned into text; the message says why, in French."""
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """The text of one file, split into sections, and its title when the file names one."""
+
+    title: str | None
+    sections: list[Section]
+
+
+# "Article 5", "Article premier", "Art. 12 bis", "CHAPITRE II", "Section 3", "TITRE IV",
+# "Fiche n°7" — the units that regulations and guides are cited by.
+_UNIT_HEADING = re.compile(
+    r"^\s*(?:(?:article|art\.)\s+(?:premier|1er|\d+[\w-]*|[ivxlc]+)"
+    r"|(?:chapitre|titre|section|annexe)\s+(?:[ivxlc]+|\d+|premier|unique)"
+    r"|fiche\s+n\s*°\s*\d+)\b.{0,120}$",
+    re.IGNORECASE,
+)
+_WHITESPACE_RUN = re.compile(r"[ \t\u00a0]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def tidy(text: str) -> str:
+    """Collapse runs of spaces and blank lines; strip each line."""
+    lines = (_WHITESPACE_RUN.sub(" ", line).strip() for line in text.splitlines())
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def is_unit_heading(line: str) -> bool:
+    """True for a short line that opens an article, chapter, section or fiche."""
+    return len(line) <= 140 and bool(_UNIT_HEADING.match(line))
+
+
+def split_on_unit_headings(
+    text: str, page: int | None, heading: str | None = None
+) -> tuple[list[Section], str | None]:
+    """Split plain text where an article or chapter starts.
+
+    Returns the sections and the heading in force at the end, so that a heading found on
+    one PDF page carries over to the next.
+    """
+    sections: list[Section] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        body = tidy("\n".join(current))
+        if body:
+            sections.append(Section(text=body, heading=heading, page=page))
+        current.clear()
+
+    for line in text.splitlines():
+        if is_unit_heading(line):
+            flush()
+            heading = _WHITESPACE_RUN.sub(" ", line).strip()
+        current.append(line)
+    flush()
+    return sections, heading

@@ -1,0 +1,1 @@
+"""Retrieval-quality measurement over question files (EVAL_FORMAT.md)."""

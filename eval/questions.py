@@ -1,0 +1,101 @@
+"""Question files (JSON Lines, EVAL_FORMAT.md): loading with line-precise errors."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from connectors.errors import BoussoleError
+
+KINDS = ("procedure", "dataset", "convention", "unanswerable")
+
+
+class QuestionFileError(BoussoleError):
+    """A question file that does not follow EVAL_FORMAT.md."""
+
+    code = "fichier_questions_invalide"
+
+
+@dataclass(frozen=True)
+class Question:
+    """One evaluation question."""
+
+    id: str
+    question: str
+    kind: str
+    relevant: tuple[str, ...]
+    answer_contains: tuple[str, ...]
+    note: str = ""
+
+    @property
+    def answerable(self) -> bool:
+        """True when some document holds the answer."""
+        return self.kind != "unanswerable" and bool(self.relevant)
+
+
+def normalise_path(path: str) -> str:
+    """Compare paths the same way whatever the file system's Unicode form."""
+    return unicodedata.normalize("NFC", path.strip().lstrip("./"))
+
+
+def _strings(value: Any, where: str, name: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise QuestionFileError(f"{where} : « {name} » doit être une liste de chaînes.")
+    return tuple(value)
+
+
+def parse_question(raw: Any, where: str) -> Question:
+    """Validate one decoded line."""
+    if not isinstance(raw, dict):
+        raise QuestionFileError(f"{where} : chaque ligne doit être un objet JSON.")
+    for name in ("id", "question", "kind"):
+        if not isinstance(raw.get(name), str) or not raw[name].strip():
+            raise QuestionFileError(f"{where} : champ « {name} » manquant ou vide.")
+    if raw["kind"] not in KINDS:
+        raise QuestionFileError(
+            f"{where} : kind « {raw['kind']} » inconnu (attendu : {', '.join(KINDS)})."
+        )
+    relevant = tuple(normalise_path(p) for p in _strings(raw.get("relevant"), where, "relevant"))
+    if raw["kind"] != "unanswerable" and not relevant:
+        raise QuestionFileError(f"{where} : « relevant » est vide pour une question {raw['kind']}.")
+    return Question(
+        id=raw["id"],
+        question=raw["question"],
+        kind=raw["kind"],
+        relevant=relevant,
+        answer_contains=_strings(raw.get("answer_contains"), where, "answer_contains"),
+        note=str(raw.get("note", "")),
+    )
+
+
+def load_questions(path: Path) -> list[Question]:
+    """Read a question file; the error names the file, the line and the field."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise QuestionFileError(f"Fichier de questions illisible : {path} ({exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise QuestionFileError(f"{path} n'est pas encodé en UTF-8.") from exc
+    questions: list[Question] = []
+    seen: set[str] = set()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{path.name}, ligne {number}"
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise QuestionFileError(f"{where} : JSON invalide ({exc.msg}).") from exc
+        question = parse_question(raw, where)
+        if question.id in seen:
+            raise QuestionFileError(f"{where} : identifiant « {question.id} » en double.")
+        seen.add(question.id)
+        questions.append(question)
+    if not questions:
+        raise QuestionFileError(f"{path} ne contient aucune question.")
+    return questions

@@ -1,0 +1,1 @@
+"""Guardrails applied to documents before they reach the index."""

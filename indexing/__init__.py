@@ -1,0 +1,1 @@
+"""Chunking, embedding and storage of documents in Qdrant."""

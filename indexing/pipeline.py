@@ -1,0 +1,235 @@
+"""The indexing run: documents -> chunks -> vectors -> Qdrant, with a run report.
+
+Embeddings of several documents are computed in one batch (the model is the cost), and
+a document's new chunks are written before its old ones are deleted, so a failure at
+any point leaves the previous version searchable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path, PurePosixPath
+from typing import Any, Protocol
+
+from connectors.base import SkippedDocument, SourceDocument
+from indexing.chunking import Chunk, Chunker
+from indexing.sparse import FrenchBm25
+from indexing.store import ChunkRecord, QdrantStore
+
+logger = logging.getLogger(__name__)
+
+PIPELINE_VERSION = "1"
+
+
+class PassageEmbedder(Protocol):
+    """What the pipeline needs of a dense model."""
+
+    name: str
+
+    def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
+        """Vectors of passages."""
+        ...
+
+
+class RunStatus(StrEnum):
+    """Outcome of a run, also given as the process exit code."""
+
+    SUCCESS = "succes"
+    PARTIAL = "partiel"
+    FAILURE = "echec"
+
+
+@dataclass
+class SkippedFile:
+    """A file left out of the index, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class IndexReport:
+    """What a run did; written as JSON and summarised on the terminal."""
+
+    root: str
+    started_at: str
+    status: RunStatus = RunStatus.SUCCESS
+    files_seen: int = 0
+    documents_indexed: int = 0
+    documents_unchanged: int = 0
+    chunks_written: int = 0
+    skipped: list[SkippedFile] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    duration_s: float = 0.0
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as plain JSON types."""
+        data = asdict(self)
+        data["status"] = self.status.value
+        return data
+
+    def write(self, folder: Path) -> Path:
+        """Write the report under ``folder`` and return its path."""
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = self.started_at.replace(":", "").replace("-", "")
+        path = folder / f"index-{stamp}.json"
+        path.write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=2), "utf-8")
+        return path
+
+
+ProgressCallback = Callable[[int, int, str], None]
+
+
+def path_prefixes(source_path: str) -> list[str]:
+    """Every folder above a path, for prefix filters: a/b/c.md -> [a, a/b]."""
+    parents = PurePosixPath(source_path).parents
+    return [str(parent) for parent in reversed(parents) if str(parent) != "."]
+
+
+class IndexingPipeline:
+    """Index a connector's documents into the store."""
+
+    def __init__(
+        self,
+        *,
+        embedder: PassageEmbedder,
+        sparse: FrenchBm25,
+        chunker: Chunker,
+        store: QdrantStore,
+        batch_chunks: int = 64,
+    ) -> None:
+        self.embedder = embedder
+        self.sparse = sparse
+        self.chunker = chunker
+        self.store = store
+        self.batch_chunks = batch_chunks
+        self._fingerprint = hashlib.sha256(
+            json.dumps(
+                [
+                    PIPELINE_VERSION,
+                    embedder.name,
+                    chunker.max_tokens,
+                    chunker.min_tokens,
+                    chunker.passage_prefix,
+                ]
+            ).encode()
+        ).hexdigest()[:12]
+
+    def version_of(self, document: SourceDocument) -> str:
+        """A document's stored version: its content and the settings that shaped it."""
+        return f"{document.content_hash[:20]}-{self._fingerprint}"
+
+    def run(
+        self,
+        documents: Iterable[SourceDocument | SkippedDocument],
+        *,
+        root: str,
+        total: int = 0,
+        progress: ProgressCallback | None = None,
+    ) -> IndexReport:
+        """Index every document; bad documents are reported, never fatal."""
+        started = time.perf_counter()
+        report = IndexReport(root=root, started_at=datetime.now(UTC).isoformat(timespec="seconds"))
+        stored = self.store.document_versions()
+        pending: list[tuple[SourceDocument, str, list[Chunk]]] = []
+        timings = {"read": 0.0, "chunk": 0.0, "embed": 0.0, "sparse": 0.0, "store": 0.0}
+
+        iterator = iter(documents)
+        while True:
+            tick = time.perf_counter()
+            item = next(iterator, None)
+            timings["read"] += time.perf_counter() - tick
+            if item is None:
+                break
+            report.files_seen += 1
+            if progress:
+                progress(report.files_seen, total, item.source_path)
+            if isinstance(item, SkippedDocument):
+                report.skipped.append(SkippedFile(item.source_path, item.reason))
+                logger.warning("Skipped %s: %s", item.source_path, item.reason)
+                continue
+            version = self.version_of(item)
+            if stored.get(item.doc_id) == version:
+                report.documents_unchanged += 1
+                continue
+            tick = time.perf_counter()
+            chunks = self.chunker.chunk(item)
+            timings["chunk"] += time.perf_counter() - tick
+            pending.append((item, version, chunks))
+            if sum(len(c) for _, _, c in pending) >= self.batch_chunks:
+                self._flush(pending, report, timings)
+        self._flush(pending, report, timings)
+
+        report.timings_s = {key: round(value, 3) for key, value in timings.items()}
+        report.duration_s = round(time.perf_counter() - started, 3)
+        if report.errors and not report.documents_indexed and not report.documents_unchanged:
+            report.status = RunStatus.FAILURE
+        elif report.skipped or report.errors:
+            report.status = RunStatus.PARTIAL
+        return report
+
+    def _flush(
+        self,
+        pending: list[tuple[SourceDocument, str, list[Chunk]]],
+        report: IndexReport,
+        timings: dict[str, float],
+    ) -> None:
+        if not pending:
+            return
+        texts = [chunk.embed_text for _, _, chunks in pending for chunk in chunks]
+        tick = time.perf_counter()
+        dense = self.embedder.embed_passages(texts)
+        timings["embed"] += time.perf_counter() - tick
+        tick = time.perf_counter()
+        sparse = self.sparse.embed_documents(texts)
+        timings["sparse"] += time.perf_counter() - tick
+        tick = time.perf_counter()
+        position = 0
+        for document, version, chunks in pending:
+            records = []
+            for chunk in chunks:
+                records.append(
+                    ChunkRecord(
+                        doc_id=document.doc_id,
+                        index=chunk.index,
+                        dense=dense[position],
+                        sparse=sparse[position],
+                        payload=_payload(document, chunk),
+                    )
+                )
+                position += 1
+            try:
+                self.store.replace_document(document.doc_id, version, records)
+            except Exception as exc:  # one document's failure must not stop the run
+                logger.exception("Could not store %s", document.doc_id)
+                report.errors.append(f"{document.source_path} : écriture impossible ({exc})")
+                continue
+            report.documents_indexed += 1
+            report.chunks_written += len(records)
+        timings["store"] += time.perf_counter() - tick
+        pending.clear()
+
+
+def _payload(document: SourceDocument, chunk: Chunk) -> dict[str, Any]:
+    return {
+        "source_path": document.source_path,
+        "path_prefixes": path_prefixes(document.source_path),
+        "kind": document.kind,
+        "title": document.title,
+        "file_type": document.file_type,
+        "heading": chunk.heading,
+        "page": chunk.page,
+        "chunk_index": chunk.index,
+        "text": chunk.text,
+        "content_hash": document.content_hash,
+        "modified": document.modified.isoformat(timespec="seconds"),
+        "access_groups": list(document.access_groups),
+    }

@@ -1,0 +1,85 @@
+"""French BM25 sparse vectors (fastembed ``Bm25``), accent-insensitive.
+
+Users type "donnees personnelles" as often as "données personnelles": words are folded
+to their unaccented form before Snowball French stemming, on documents and queries
+alike. Qdrant applies the IDF (collection ``Modifier.IDF``), so the vectors only carry
+term frequencies. Runs offline: stopwords come from spaCy's French list.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from py_rust_stemmers import SnowballStemmer
+
+# Elided articles and pronouns left alone by the tokenizer after it splits on apostrophes.
+_ELISIONS = {"l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu"}
+
+
+def fold(text: str) -> str:
+    """Lowercase and strip accents: "Données" -> "donnees"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+class _FoldingStemmer:
+    """Snowball French on the unaccented word."""
+
+    def __init__(self) -> None:
+        self._stemmer = SnowballStemmer("french")
+
+    def stem_word(self, word: str) -> str:
+        stem: str = self._stemmer.stem_word(fold(word))
+        return stem
+
+
+@dataclass(frozen=True)
+class SparseVector:
+    """Indices and values of a sparse vector."""
+
+    indices: list[int]
+    values: list[float]
+
+
+def french_stopwords() -> set[str]:
+    """SpaCy's French stopwords, with and without accents, plus elisions."""
+    from spacy.lang.fr.stop_words import STOP_WORDS
+
+    words = {word.lower() for word in STOP_WORDS} | _ELISIONS
+    return words | {fold(word) for word in words}
+
+
+class FrenchBm25:
+    """BM25 document and query encoders for French text."""
+
+    def __init__(self) -> None:
+        from fastembed import SparseTextEmbedding  # noqa: F401  (import check)
+        from fastembed.sparse.bm25 import Bm25
+
+        self._empty_dir = tempfile.TemporaryDirectory(prefix="boussole-bm25-")
+        self._model: Any = Bm25(
+            "Qdrant/bm25",
+            language="french",
+            specific_model_path=self._empty_dir.name,
+            stemmer=_FoldingStemmer(),
+            stopwords=french_stopwords(),
+        )
+
+    def embed_documents(self, texts: Sequence[str]) -> list[SparseVector]:
+        """Term-frequency vectors of documents."""
+        return _convert(self._model.embed(list(texts), batch_size=256))
+
+    def embed_query(self, text: str) -> SparseVector:
+        """Binary term vector of a query."""
+        return _convert(self._model.query_embed(text))[0]
+
+
+def _convert(embeddings: Iterable[Any]) -> list[SparseVector]:
+    return [
+        SparseVector(indices=item.indices.tolist(), values=item.values.astype(float).tolist())
+        for item in embeddings
+    ]

@@ -1,0 +1,293 @@
+"""The one module that talks to Qdrant.
+
+One collection holds every chunk with a named dense vector ``dense`` (cosine) and a
+named sparse vector ``bm25`` (IDF computed by Qdrant). Local mode (a folder, no server)
+by default; a Qdrant server when a URL is configured — same calls either way.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qdrant_client import QdrantClient, models
+
+from connectors.errors import ConfigurationError, IndexUnavailableError
+from indexing.sparse import SparseVector
+
+logger = logging.getLogger(__name__)
+
+DENSE = "dense"
+SPARSE = "bm25"
+SCHEMA_VERSION = 1
+_KEYWORD_FIELDS = ("doc_id", "source_path", "path_prefixes", "kind", "file_type", "version")
+_ID_NAMESPACE = uuid.UUID("6f1b9a52-3f3e-4c55-9d8c-0b5a2f2e6d11")
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """Where the index is: a local folder, or a server URL."""
+
+    collection: str
+    path: Path | None = None
+    url: str | None = None
+    api_key: str | None = None
+    timeout_s: int = 30
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """One chunk ready to store: its vectors and its payload."""
+
+    doc_id: str
+    index: int
+    dense: list[float]
+    sparse: SparseVector
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Restrictions on what a search may return."""
+
+    kinds: tuple[str, ...] = ()
+    path_prefix: str | None = None
+    doc_ids: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class StoredHit:
+    """A chunk returned by a query, with its fused score."""
+
+    score: float
+    payload: dict[str, Any]
+
+
+def point_id(doc_id: str, content_hash: str, index: int) -> str:
+    """Deterministic id: one version of one chunk of one document."""
+    return str(uuid.uuid5(_ID_NAMESPACE, f"{doc_id}\x1f{content_hash}\x1f{index}"))
+
+
+class QdrantStore:
+    """Create, fill and query the Boussole collection."""
+
+    def __init__(self, config: StoreConfig) -> None:
+        self.config = config
+        self.collection = config.collection
+        self.client = _connect(config)
+
+    def close(self) -> None:
+        """Release the local-mode lock or the server connection."""
+        self.client.close()
+
+    # -- collection ------------------------------------------------------------------
+    def exists(self) -> bool:
+        """True when the collection has been created."""
+        return bool(self.client.collection_exists(self.collection))
+
+    def metadata(self) -> dict[str, Any]:
+        """What the collection was built with (model, dimension, schema)."""
+        if not self.exists():
+            return {}
+        info = self.client.get_collection(self.collection)
+        return dict(info.config.metadata or {})
+
+    def ensure_collection(self, *, dim: int, model: str) -> None:
+        """Create the collection, or check it was built with the same model."""
+        wanted = {"model": model, "dim": dim, "schema": SCHEMA_VERSION}
+        if self.exists():
+            have = self.metadata()
+            if have.get("model") != model or have.get("dim") != dim:
+                raise ConfigurationError(
+                    f"L'index « {self.collection} » a été construit avec le modèle "
+                    f"{have.get('model')} ({have.get('dim')} dimensions) ; le réglage actuel "
+                    f"est {model} ({dim}). Reconstruisez l'index : `boussole index CHEMIN "
+                    "--rebuild`."
+                )
+            return
+        self.client.create_collection(
+            self.collection,
+            vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
+            sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+            metadata=wanted,
+        )
+        if self.config.url is None:
+            return  # local mode scans payloads; indexes only matter on a server
+        for name in _KEYWORD_FIELDS:
+            self.client.create_payload_index(
+                self.collection, name, field_schema=models.PayloadSchemaType.KEYWORD
+            )
+        self.client.create_payload_index(
+            self.collection, "page", field_schema=models.PayloadSchemaType.INTEGER
+        )
+
+    def drop(self) -> None:
+        """Delete the whole collection."""
+        if self.exists():
+            self.client.delete_collection(self.collection)
+
+    def count(self) -> int:
+        """Number of chunks stored."""
+        if not self.exists():
+            return 0
+        return int(self.client.count(self.collection, exact=True).count)
+
+    # -- documents -------------------------------------------------------------------
+    def document_versions(self) -> dict[str, str]:
+        """``doc_id -> version`` of every stored document (version = hash + settings)."""
+        versions: dict[str, str] = {}
+        if not self.exists():
+            return versions
+        offset: Any = None
+        while True:
+            points, offset = self.client.scroll(
+                self.collection,
+                limit=1024,
+                offset=offset,
+                with_payload=["doc_id", "version"],
+                with_vectors=False,
+            )
+            for point in points:
+                payload = point.payload or {}
+                versions[str(payload["doc_id"])] = str(payload.get("version", ""))
+            if offset is None:
+                return versions
+
+    def replace_document(self, doc_id: str, version: str, chunks: Sequence[ChunkRecord]) -> None:
+        """Store a document's new chunks, then delete its chunks of any other version."""
+        points = [
+            models.PointStruct(
+                id=point_id(doc_id, version, chunk.index),
+                vector={
+                    DENSE: chunk.dense,
+                    SPARSE: models.SparseVector(
+                        indices=chunk.sparse.indices, values=chunk.sparse.values
+                    ),
+                },
+                payload={**chunk.payload, "doc_id": doc_id, "version": version},
+            )
+            for chunk in chunks
+        ]
+        if points:
+            self.client.upsert(self.collection, points=points, wait=True)
+        stale = models.Filter(
+            must=[models.FieldCondition(key="doc_id", match=models.MatchValue(value=doc_id))],
+            must_not=[models.FieldCondition(key="version", match=models.MatchValue(value=version))],
+        )
+        self.client.delete(self.collection, points_selector=models.FilterSelector(filter=stale))
+
+    def delete_documents(self, doc_ids: Sequence[str]) -> None:
+        """Remove every chunk of the given documents."""
+        if not doc_ids:
+            return
+        selector = models.Filter(
+            must=[models.FieldCondition(key="doc_id", match=models.MatchAny(any=list(doc_ids)))]
+        )
+        self.client.delete(self.collection, points_selector=models.FilterSelector(filter=selector))
+
+    # -- queries ---------------------------------------------------------------------
+    def search(
+        self,
+        *,
+        dense: list[float] | None,
+        sparse: SparseVector | None,
+        limit: int,
+        candidates: int,
+        filters: SearchFilters | None = None,
+        rrf_k: int = 60,
+        weights: tuple[float, float] = (1.0, 1.0),
+    ) -> list[StoredHit]:
+        """Dense, sparse, or both fused by reciprocal rank fusion inside Qdrant."""
+        if not self.exists():
+            raise IndexUnavailableError(
+                "L'index est vide : lancez d'abord `boussole index CHEMIN`."
+            )
+        query_filter = _to_filter(filters)
+        sparse_query = (
+            models.SparseVector(indices=sparse.indices, values=sparse.values)
+            if sparse is not None
+            else None
+        )
+        if dense is not None and sparse_query is not None:
+            response = self.client.query_points(
+                self.collection,
+                prefetch=[
+                    models.Prefetch(
+                        query=dense, using=DENSE, limit=candidates, filter=query_filter
+                    ),
+                    models.Prefetch(
+                        query=sparse_query, using=SPARSE, limit=candidates, filter=query_filter
+                    ),
+                ],
+                query=models.RrfQuery(rrf=models.Rrf(k=rrf_k, weights=list(weights))),
+                limit=limit,
+                with_payload=True,
+            )
+        elif dense is not None:
+            response = self.client.query_points(
+                self.collection,
+                query=dense,
+                using=DENSE,
+                limit=limit,
+                query_filter=query_filter,
+                with_payload=True,
+            )
+        elif sparse_query is not None:
+            if not sparse_query.indices:
+                return []
+            response = self.client.query_points(
+                self.collection,
+                query=sparse_query,
+                using=SPARSE,
+                limit=limit,
+                query_filter=query_filter,
+                with_payload=True,
+            )
+        else:
+            raise ValueError("search needs a dense or a sparse query")
+        return [
+            StoredHit(score=float(p.score), payload=dict(p.payload or {})) for p in response.points
+        ]
+
+
+def _to_filter(filters: SearchFilters | None) -> models.Filter | None:
+    if filters is None:
+        return None
+    must: list[Any] = []
+    if filters.kinds:
+        must.append(
+            models.FieldCondition(key="kind", match=models.MatchAny(any=list(filters.kinds)))
+        )
+    if filters.doc_ids:
+        must.append(
+            models.FieldCondition(key="doc_id", match=models.MatchAny(any=list(filters.doc_ids)))
+        )
+    if filters.path_prefix:
+        must.append(
+            models.FieldCondition(
+                key="path_prefixes", match=models.MatchValue(value=filters.path_prefix.strip("/"))
+            )
+        )
+    return models.Filter(must=must) if must else None
+
+
+def _connect(config: StoreConfig) -> QdrantClient:
+    try:
+        if config.url:
+            return QdrantClient(url=config.url, api_key=config.api_key, timeout=config.timeout_s)
+        if config.path is None:
+            return QdrantClient(location=":memory:")
+        config.path.mkdir(parents=True, exist_ok=True)
+        return QdrantClient(path=str(config.path))
+    except RuntimeError as exc:
+        if "already accessed" in str(exc):
+            raise IndexUnavailableError(
+                f"L'index local {config.path} est déjà ouvert par un autre processus Boussole "
+                "(serveur ou indexation en cours). Arrêtez-le, ou utilisez un serveur Qdrant "
+                "(QDRANT_URL) pour partager l'index."
+            ) from exc
+        raise

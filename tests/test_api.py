@@ -1,0 +1,120 @@
+"""The HTTP API over a real index built with the real converted model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from assistant import factory
+from assistant.api import create_app
+from assistant.settings import Settings, load_settings
+from tests.factories import write_pdf
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def api_settings(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> Settings:
+    root = tmp_path_factory.mktemp("api")
+    docs = root / "docs"
+    (docs / "sécurité").mkdir(parents=True)
+    (docs / "sécurité" / "Déclarer un incident.md").write_text(
+        "# Déclarer un incident de sécurité\n## Délai\nTout incident doit être signalé au "
+        "centre de services dans l'heure qui suit sa découverte.\n## Violation de données\n"
+        "Le délégué à la protection des données notifie la CNIL sous 72 heures.",
+        "utf-8",
+    )
+    (docs / "rh.md").write_text(
+        "# Congés\nLes congés annuels se posent dans le logiciel RH quinze jours avant.", "utf-8"
+    )
+    write_pdf(
+        docs / "charte.pdf",
+        [
+            "Article 1 - Objet\nLa charte encadre l'usage des outils.",
+            "Article 2 - Mots de passe\nUn mot de passe compte douze caracteres au minimum.",
+        ],
+    )
+    settings = load_settings(
+        root / "absent.yaml", data_dir=root / "data", embedding={"model": str(model_dir)}
+    )
+    embedder = factory.load_embedder(settings)
+    store = factory.open_store(settings)
+    try:
+        pipeline = factory.make_pipeline(settings, embedder, store)
+        connector = factory.files_connector(settings, docs, None)
+        pipeline.run(connector.scan(), root=str(docs))
+    finally:
+        store.close()
+    return settings
+
+
+@pytest.fixture(scope="module")
+def client(api_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(api_settings)) as test_client:
+        yield test_client
+
+
+def test_health_reports_the_index(client: TestClient) -> None:
+    body = client.get("/health").json()
+    assert body["status"] == "ok" and body["chunks"] >= 4 and body["backend"] == "local"
+
+
+def test_search_finds_the_answer_with_its_citation(client: TestClient) -> None:
+    response = client.post(
+        "/search",
+        json={
+            "query": "on a combien de temps pour prevenir la cnil en cas de fuite de donnees ?",
+            "k": 3,
+        },
+    )
+    assert response.status_code == 200
+    top = response.json()["hits"][0]
+    assert top["source_path"] == "sécurité/Déclarer un incident.md"
+    assert top["heading"] == "Déclarer un incident de sécurité › Violation de données"
+    assert "72 heures" in top["text"]
+
+
+def test_search_cites_pdf_pages(client: TestClient) -> None:
+    hits = client.post("/search", json={"query": "longueur minimale du mot de passe"}).json()[
+        "hits"
+    ]
+    assert (hits[0]["source_path"], hits[0]["page"]) == ("charte.pdf", 2)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"query": ""},
+        {"query": "x", "k": 0},
+        {"query": "x", "k": 500},
+        {"query": "x", "mode": "magique"},
+        {"query": "x", "filters": {"kind": ["autre"]}},
+    ],
+)
+def test_bad_input_gets_422_in_french(client: TestClient, body: dict[str, object]) -> None:
+    response = client.post("/search", json=body)
+    assert response.status_code == 422
+    assert response.json()["code"] == "requete_invalide"
+    assert response.json()["message"].startswith("Requête invalide")
+
+
+def test_openapi_is_served(client: TestClient) -> None:
+    assert client.get("/docs").status_code == 200
+    assert "/search" in client.get("/openapi.json").json()["paths"]
+
+
+def test_missing_index_is_a_503_with_a_french_message(tmp_path: Path, model_dir: Path) -> None:
+    settings = load_settings(
+        tmp_path / "absent.yaml", data_dir=tmp_path / "data", embedding={"model": str(model_dir)}
+    )
+    with TestClient(create_app(settings)) as empty:
+        response = empty.post("/search", json={"query": "congés"})
+    assert response.status_code == 503
+    assert response.json() == {
+        "code": "index_indisponible",
+        "message": "L'index est vide : lancez d'abord `boussole index CHEMIN`.",
+    }

@@ -1,0 +1,1 @@
+"""User interfaces built on the assistant."""
