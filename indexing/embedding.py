@@ -125,10 +125,10 @@ def _load_fastembed(spec: DenseModelSpec) -> Any:
 
 
 def _load_local_folder(folder: Path, spec: DenseModelSpec) -> Any:
-    from fastembed import TextEmbedding
-    from fastembed.common.model_description import ModelSource, PoolingType
+    """Any sentence model exported to ONNX (mean pooling), read from a local folder."""
+    from indexing.e5_onnx import load_fastembed
 
-    for required in ("model.onnx", "tokenizer.json", "config.json"):
+    for required in ("model.onnx", "tokenizer.json", "tokenizer_config.json", "config.json"):
         if not (folder / required).exists():
             raise ModelError(f"Le dossier de modèle {folder} ne contient pas {required}.")
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
@@ -136,17 +136,7 @@ def _load_local_folder(folder: Path, spec: DenseModelSpec) -> Any:
     if dim <= 0:
         raise ModelError(f"{folder / 'config.json'} n'indique pas la dimension (hidden_size).")
     name = f"local/{folder.resolve().name}"
-    known = {description.model for description in TextEmbedding._list_supported_models()}
-    if name not in known:
-        TextEmbedding.add_custom_model(
-            model=name,
-            pooling=PoolingType.MEAN,
-            normalization=True,
-            sources=ModelSource(hf="local/unused"),
-            dim=dim,
-            model_file="model.onnx",
-        )
-    return TextEmbedding(name, specific_model_path=str(folder), threads=spec.threads)
+    return load_fastembed(folder, name, dim=dim, threads=spec.threads)
 
 
 def _counting_tokenizer(model: Any) -> Tokenizer:

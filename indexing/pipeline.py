@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -190,6 +191,9 @@ class IndexingPipeline:
         timings["embed"] += time.perf_counter() - tick
         tick = time.perf_counter()
         sparse = self.sparse.embed_documents(texts)
+        labels = self.sparse.embed_documents(
+            [label_text(document, chunk) for document, _, chunks in pending for chunk in chunks]
+        )
         timings["sparse"] += time.perf_counter() - tick
         tick = time.perf_counter()
         position = 0
@@ -202,6 +206,7 @@ class IndexingPipeline:
                         index=chunk.index,
                         dense=dense[position],
                         sparse=sparse[position],
+                        sparse_label=labels[position],
                         payload=_payload(document, chunk),
                     )
                 )
@@ -216,6 +221,12 @@ class IndexingPipeline:
             report.chunks_written += len(records)
         timings["store"] += time.perf_counter() - tick
         pending.clear()
+
+
+def label_text(document: SourceDocument, chunk: Chunk) -> str:
+    """What a chunk is called: title, heading and the words of its path."""
+    path = re.sub(r"[/_\-.]+", " ", document.source_path.rsplit(".", 1)[0])
+    return f"{document.title} {chunk.heading or ''} {path}"
 
 
 def _payload(document: SourceDocument, chunk: Chunk) -> dict[str, Any]:

