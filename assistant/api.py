@@ -79,6 +79,7 @@ class _Runtime:
         self.store: QdrantStore | None = None
         self.service: SearchService | None = None
         self.model: str = ""
+        self.unavailable: str | None = None
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -90,7 +91,11 @@ def create_app(settings: Settings) -> FastAPI:
         runtime.store = factory.open_store(settings)
         embedder = factory.load_embedder(settings)
         runtime.model = embedder.name
-        runtime.service = factory.make_search_service(settings, embedder, runtime.store)
+        try:
+            runtime.service = factory.make_search_service(settings, embedder, runtime.store)
+        except IndexUnavailableError as exc:  # serve /health and say why search is off
+            logger.error("Search unavailable: %s", exc.message)
+            runtime.unavailable = exc.message
         try:
             yield
         finally:
@@ -138,15 +143,20 @@ def create_app(settings: Settings) -> FastAPI:
 
     def service() -> SearchService:
         if runtime.service is None:
-            raise IndexUnavailableError("Le service démarre ; réessayez dans un instant.")
+            raise IndexUnavailableError(
+                runtime.unavailable or "Le service démarre ; réessayez dans un instant."
+            )
         return runtime.service
 
     @app.get("/health", summary="État du service")
     def health() -> dict[str, Any]:
         store = runtime.store
         chunks = store.count() if store is not None else 0
+        status = "ok" if chunks else "index_vide"
+        if runtime.unavailable:
+            status = "index_incompatible"
         return {
-            "status": "ok" if chunks else "index_vide",
+            "status": status,
             "model": runtime.model,
             "collection": settings.qdrant.collection,
             "backend": "serveur" if settings.qdrant.url else "local",

@@ -7,7 +7,7 @@ from pathlib import Path
 from assistant.query import QueryExpander
 from assistant.search import SearchService
 from assistant.settings import Settings
-from connectors.errors import ConfigurationError
+from connectors.errors import ConfigurationError, IndexUnavailableError
 from connectors.files import FilesConnector
 from indexing.chunking import Chunker
 from indexing.embedding import DenseEmbedder, DenseModelSpec
@@ -88,7 +88,10 @@ def files_connector(settings: Settings, root: Path, kind: str | None) -> FilesCo
 def make_search_service(
     settings: Settings, embedder: DenseEmbedder, store: QdrantStore
 ) -> SearchService:
-    """The retrieval service."""
+    """The retrieval service, over an index built for this model."""
+    problem = store.incompatibility(dim=embedder.dim, model=embedder.name)
+    if problem:
+        raise IndexUnavailableError(problem)
     return SearchService(
         embedder=embedder,
         sparse=FrenchBm25(),

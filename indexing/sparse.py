@@ -8,13 +8,17 @@ term frequencies. Runs offline: stopwords come from spaCy's French list.
 
 from __future__ import annotations
 
+import importlib.util
 import tempfile
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from py_rust_stemmers import SnowballStemmer
+
+from connectors.errors import ModelError
 
 # Elided articles and pronouns left alone by the tokenizer after it splits on apostrophes.
 _ELISIONS = {"l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu"}
@@ -45,11 +49,27 @@ class SparseVector:
     values: list[float]
 
 
+def _spacy_french_stop_words() -> set[str]:
+    """SpaCy's French list, read from its module file.
+
+    Importing ``spacy.lang.fr.stop_words`` would first import all of spaCy (seconds of
+    start-up for every search); the module itself is a plain set literal.
+    """
+    spec = importlib.util.find_spec("spacy")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError("spaCy n'est pas installé : la liste de mots vides français manque.")
+    path = Path(next(iter(spec.submodule_search_locations))) / "lang" / "fr" / "stop_words.py"
+    namespace: dict[str, object] = {}
+    exec(compile(path.read_text("utf-8"), str(path), "exec"), namespace)
+    words = namespace.get("STOP_WORDS")
+    if not isinstance(words, set):
+        raise ModelError(f"{path} ne définit pas STOP_WORDS.")
+    return {str(word) for word in words}
+
+
 def french_stopwords() -> set[str]:
     """SpaCy's French stopwords, with and without accents, plus elisions."""
-    from spacy.lang.fr.stop_words import STOP_WORDS
-
-    words = {word.lower() for word in STOP_WORDS} | _ELISIONS
+    words = {word.lower() for word in _spacy_french_stop_words()} | _ELISIONS
     return words | {fold(word) for word in words}
 
 

@@ -98,19 +98,28 @@ class QdrantStore:
         info = self.client.get_collection(self.collection)
         return dict(info.config.metadata or {})
 
+    def incompatibility(self, *, dim: int, model: str) -> str | None:
+        """Why the existing collection cannot serve this model and schema, if it cannot."""
+        if not self.exists():
+            return None
+        have = self.metadata()
+        if have == {"model": model, "dim": dim, "schema": SCHEMA_VERSION}:
+            return None
+        built = f"{have.get('model')} ({have.get('dim')} dim., schéma {have.get('schema')})"
+        return (
+            f"L'index « {self.collection} » a été construit avec {built} ; le réglage "
+            f"actuel demande {model} ({dim} dim., schéma {SCHEMA_VERSION}). "
+            "Reconstruisez l'index : `boussole index CHEMIN --rebuild`."
+        )
+
     def ensure_collection(self, *, dim: int, model: str) -> None:
-        """Create the collection, or check it was built with the same model."""
-        wanted = {"model": model, "dim": dim, "schema": SCHEMA_VERSION}
+        """Create the collection, or check it was built with the same model and schema."""
+        problem = self.incompatibility(dim=dim, model=model)
+        if problem:
+            raise ConfigurationError(problem)
         if self.exists():
-            have = self.metadata()
-            if have != wanted:
-                built = f"{have.get('model')} ({have.get('dim')} dim., schéma {have.get('schema')})"
-                raise ConfigurationError(
-                    f"L'index « {self.collection} » a été construit avec {built} ; le réglage "
-                    f"actuel demande {model} ({dim} dim., schéma {SCHEMA_VERSION}). "
-                    "Reconstruisez l'index : `boussole index CHEMIN --rebuild`."
-                )
             return
+        wanted = {"model": model, "dim": dim, "schema": SCHEMA_VERSION}
         self.client.create_collection(
             self.collection,
             vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},

@@ -118,3 +118,19 @@ def test_missing_index_is_a_503_with_a_french_message(tmp_path: Path, model_dir:
         "code": "index_indisponible",
         "message": "L'index est vide : lancez d'abord `boussole index CHEMIN`.",
     }
+
+
+def test_an_index_of_another_model_is_reported_not_crashed(tmp_path: Path, model_dir: Path) -> None:
+    from assistant import factory as wiring
+
+    settings = load_settings(
+        tmp_path / "absent.yaml", data_dir=tmp_path / "data", embedding={"model": str(model_dir)}
+    )
+    store = wiring.open_store(settings)
+    store.ensure_collection(dim=64, model="autre-modele")
+    store.close()
+    with TestClient(create_app(settings)) as app:
+        assert app.get("/health").json()["status"] == "index_incompatible"
+        response = app.post("/search", json={"query": "congés"})
+    assert response.status_code == 503
+    assert "--rebuild" in response.json()["message"]
