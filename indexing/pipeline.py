@@ -26,7 +26,7 @@ from indexing.store import ChunkRecord, QdrantStore
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"  # bump when parsing or chunking changes: stored documents are redone
 
 
 class PassageEmbedder(Protocol):

@@ -142,3 +142,16 @@ def test_real_corpus_scanned_pdf_needs_ocr() -> None:
     connector = FilesConnector(CORPUS)
     reasons = [connector.read(p) for p in scanned]
     assert any(isinstance(r, SkippedDocument) and "OCR" in r.reason for r in reasons)
+
+
+def test_pdf_with_one_word_per_text_line_keeps_its_lines() -> None:
+    from tests.conftest import CORPUS
+
+    path = CORPUS / "conventions" / "api_gouv_fr" / "CGU API Particulier.pdf"
+    if not path.exists():
+        pytest.skip("shared corpus absent")
+    doc = FilesConnector(CORPUS).read(path)
+    assert isinstance(doc, SourceDocument)
+    lines = [line for s in doc.sections for line in s.text.splitlines() if line.strip()]
+    assert sum(len(line.split()) for line in lines) / len(lines) > 4
+    assert any("20 appels par" in line for line in lines)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+from typing import Any
 
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
@@ -17,13 +18,28 @@ logger = logging.getLogger(__name__)
 _MIN_CHARS_PER_PAGE = 30
 
 
+def _is_word_per_line(text: str) -> bool:
+    """Some PDFs place each word on its own text line; plain extraction then loses lines."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    single = sum(1 for line in lines if len(line.split()) == 1)
+    return len(lines) >= 20 and single > 0.6 * len(lines)
+
+
+def _page_text(page: Any) -> str:
+    """The page's text; layout mode when plain mode scatters words one per line."""
+    text: str = page.extract_text() or ""
+    if _is_word_per_line(text):
+        text = page.extract_text(extraction_mode="layout") or text
+    return text
+
+
 def parse_pdf(data: bytes) -> ParsedFile:
     """Extract each page's text; refuse encrypted, corrupt and scanned PDFs."""
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise UnreadableFile("PDF protégé par un mot de passe")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = [_page_text(page) for page in reader.pages]
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise UnreadableFile(f"PDF illisible ou corrompu ({exc})") from exc
     if not pages:
