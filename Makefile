@@ -40,8 +40,16 @@ unit: model
 
 test: lint typecheck unit
 
+# Index ../shared/corpus into its own data dir (models shared), then score the dev set
+# in the three modes; reports land in $(EVAL_DIR)/reports/.
+EVAL_DIR ?= $(DATA_DIR)/eval
 eval: model
-	$(BIN)/boussole eval --questions eval/questions/dev.jsonl --report $(DATA_DIR)/reports/eval-dev.json
+	mkdir -p $(EVAL_DIR) && ln -sfn $(abspath $(DATA_DIR)/models) $(EVAL_DIR)/models
+	BOUSSOLE_DATA_DIR=$(EVAL_DIR) $(BIN)/boussole index $(CORPUS) || test $$? -eq 3
+	for mode in hybrid dense sparse; do \
+		BOUSSOLE_DATA_DIR=$(EVAL_DIR) $(BIN)/boussole eval --questions eval/questions/dev.jsonl \
+			--mode $$mode --report $(EVAL_DIR)/reports/eval-dev-$$mode.json || exit 1; \
+	done
 
 bench: model
 	BOUSSOLE_TEST_MODEL_DIR=$(abspath $(MODEL_DIR)) $(BIN)/python bench/bench.py --corpus $(CORPUS)

@@ -9,8 +9,7 @@ import docx
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from connectors.base import Section
-from connectors.formats.structure import ParsedFile, UnreadableFile, tidy
+from connectors.formats.structure import ParsedFile, SectionBuilder, UnreadableFile, tidy
 
 
 def _heading_level(paragraph: Paragraph) -> int | None:
@@ -31,33 +30,20 @@ def parse_docx(data: bytes) -> ParsedFile:
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise UnreadableFile(f"document Word illisible ou corrompu ({exc})") from exc
     title = (document.core_properties.title or "").strip() or None
-    path: list[tuple[int, str]] = []
-    sections: list[Section] = []
-    body: list[str] = []
-
-    def flush() -> None:
-        text = tidy("\n".join(body))
-        body.clear()
-        if text:
-            heading = " › ".join(text for _, text in path) or None
-            sections.append(Section(text=text, heading=heading))
-
+    builder = SectionBuilder()
     for block in document.iter_inner_content():
         if isinstance(block, Table):
             for row in block.rows:
                 cells = [tidy(cell.text) for cell in row.cells]
-                body.append(" | ".join(cell for cell in cells if cell))
+                builder.add(" | ".join(cell for cell in cells if cell))
             continue
         text = tidy(block.text)
         level = _heading_level(block)
         if level is not None and text:
-            flush()
-            while path and path[-1][0] >= level:
-                path.pop()
-            path.append((level, text))
+            builder.heading(level, text)
             if title is None and level == 1:
                 title = text
         elif text:
-            body.append(text)
-    flush()
-    return ParsedFile(title=title, sections=sections)
+            builder.add(text)
+    builder.flush()
+    return ParsedFile(title=title, sections=builder.sections)

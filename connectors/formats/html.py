@@ -5,7 +5,7 @@ from __future__ import annotations
 from bs4 import BeautifulSoup, Tag
 
 from connectors.base import Section
-from connectors.formats.structure import ParsedFile, tidy
+from connectors.formats.structure import ParsedFile, SectionBuilder, tidy
 from connectors.formats.text import decode_text
 
 _DROPPED = ("script", "style", "noscript", "nav", "footer", "header", "aside", "form", "svg")
@@ -22,27 +22,14 @@ def parse_html(data: bytes) -> ParsedFile:
     title = tidy(title_tag.get_text(" ")) if title_tag else None
     root = soup.find("main") or soup.find("article") or soup.body or soup
 
-    path: list[tuple[int, str]] = []
-    sections: list[Section] = []
-    body: list[str] = []
-
-    def flush() -> None:
-        text = tidy("\n".join(body))
-        body.clear()
-        if text:
-            heading = " › ".join(text for _, text in path) or None
-            sections.append(Section(text=text, heading=heading))
-
+    builder = SectionBuilder()
     for element in root.find_all((*_HEADINGS, *_BLOCKS)):
         if not isinstance(element, Tag):
             continue
         if element.name in _HEADINGS:
-            flush()
             level = int(element.name[1])
-            while path and path[-1][0] >= level:
-                path.pop()
             text = tidy(element.get_text(" "))
-            path.append((level, text))
+            builder.heading(level, text)
             if not title and level == 1:
                 title = text
             continue
@@ -50,8 +37,9 @@ def parse_html(data: bytes) -> ParsedFile:
             continue  # its text is taken with the enclosing block
         text = tidy(element.get_text(" "))
         if text:
-            body.append(("- " if element.name == "li" else "") + text)
-    flush()
+            builder.add(("- " if element.name == "li" else "") + text)
+    builder.flush()
+    sections = builder.sections
     if not sections:
         text = tidy(root.get_text("\n"))
         if text:

@@ -67,3 +67,41 @@ def split_on_unit_headings(
         current.append(line)
     flush()
     return sections, heading
+
+
+class SectionBuilder:
+    """Collects text under nested headings (Markdown, HTML, Word share this logic)."""
+
+    def __init__(self) -> None:
+        self.sections: list[Section] = []
+        self._path: list[tuple[int, str]] = []
+        self._body: list[str] = []
+
+    @property
+    def heading_path(self) -> str | None:
+        """The headings in force, outermost first: "Congés › Demande"."""
+        return " › ".join(text for _, text in self._path) or None
+
+    def add(self, text: str) -> None:
+        """Append a line of body text to the current section."""
+        self._body.append(text)
+
+    def take_last_line(self) -> str | None:
+        """Remove and return the last body line if it has text (a setext heading's title)."""
+        if self._body and self._body[-1].strip():
+            return self._body.pop()
+        return None
+
+    def heading(self, level: int, text: str) -> None:
+        """Close the current section and open one under a heading of ``level``."""
+        self.flush()
+        while self._path and self._path[-1][0] >= level:
+            self._path.pop()
+        self._path.append((level, text))
+
+    def flush(self) -> None:
+        """Close the current section, if it holds any text."""
+        text = tidy("\n".join(self._body))
+        self._body.clear()
+        if text:
+            self.sections.append(Section(text=text, heading=self.heading_path))

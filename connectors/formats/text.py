@@ -7,9 +7,9 @@ import re
 from connectors.base import Section
 from connectors.formats.structure import (
     ParsedFile,
+    SectionBuilder,
     UnreadableFile,
     split_on_unit_headings,
-    tidy,
 )
 
 _ATX = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -67,48 +67,36 @@ def _split_front_matter(lines: list[str]) -> tuple[str | None, list[str]]:
 def parse_markdown(data: bytes) -> ParsedFile:
     """Parse Markdown: ATX and setext headings give each section its heading path."""
     title, lines = _split_front_matter(decode_text(data).splitlines())
-    path: list[tuple[int, str]] = []
-    sections: list[Section] = []
-    body: list[str] = []
+    builder = SectionBuilder()
     in_fence = False
-
-    def heading_path() -> str | None:
-        return " › ".join(text for _, text in path) or None
-
-    def flush() -> None:
-        text = tidy("\n".join(body))
-        body.clear()
-        if text:
-            sections.append(Section(text=text, heading=heading_path()))
 
     def open_heading(level: int, text: str) -> None:
         nonlocal title
-        flush()
-        while path and path[-1][0] >= level:
-            path.pop()
-        path.append((level, text))
+        builder.heading(level, text)
         if title is None and level == 1:
             title = text
 
     for raw in lines:
         if _FENCE.match(raw):
             in_fence = not in_fence
-            body.append(raw)
+            builder.add(raw)
             continue
         if in_fence:
-            body.append(raw)
+            builder.add(raw)
             continue
         atx = _ATX.match(raw)
         if atx:
             open_heading(len(atx.group(1)), _strip_inline(atx.group(2)).strip())
             continue
-        if _SETEXT.match(raw) and body and body[-1].strip():
-            text = _strip_inline(body.pop()).strip()
-            open_heading(1 if raw.strip().startswith("=") else 2, text)
-            continue
-        body.append(_strip_inline(raw))
-    flush()
-    if not sections and path:
+        if _SETEXT.match(raw):
+            underlined = builder.take_last_line()
+            if underlined is not None:
+                open_heading(1 if raw.strip().startswith("=") else 2, underlined.strip())
+                continue
+        builder.add(_strip_inline(raw))
+    builder.flush()
+    sections = builder.sections
+    if not sections and builder.heading_path:
         # A file made of headings only still says something.
-        sections.append(Section(text=heading_path() or "", heading=heading_path()))
+        sections.append(Section(text=builder.heading_path, heading=builder.heading_path))
     return ParsedFile(title=title, sections=sections)
