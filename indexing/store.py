@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from qdrant_client import QdrantClient, models
+from qdrant_client.hybrid.fusion import reciprocal_rank_fusion
 
 from connectors.errors import ConfigurationError, IndexUnavailableError
+from indexing.local_sparse import FilterFields, LocalSparseIndex, SparseMatrix
 from indexing.sparse import SparseVector
 
 logger = logging.getLogger(__name__)
@@ -77,10 +79,14 @@ def point_id(doc_id: str, content_hash: str, index: int) -> str:
 class QdrantStore:
     """Create, fill and query the Boussole collection."""
 
-    def __init__(self, config: StoreConfig) -> None:
+    def __init__(self, config: StoreConfig, *, in_memory_bm25: bool = True) -> None:
         self.config = config
         self.collection = config.collection
         self.client = _connect(config)
+        # Local mode scores sparse vectors in slow pure Python; score them here instead.
+        # The local file lock guarantees no other process writes behind this cache.
+        self.in_memory_bm25 = in_memory_bm25 and config.url is None
+        self._sparse_index: LocalSparseIndex | None = None
 
     def close(self) -> None:
         """Release the local-mode lock or the server connection."""
@@ -141,6 +147,7 @@ class QdrantStore:
 
     def drop(self) -> None:
         """Delete the whole collection."""
+        self._sparse_index = None
         if self.exists():
             self.client.delete_collection(self.collection)
 
@@ -185,6 +192,7 @@ class QdrantStore:
             )
             for chunk in chunks
         ]
+        self._sparse_index = None
         if points:
             self.client.upsert(self.collection, points=points, wait=True)
         stale = models.Filter(
@@ -197,6 +205,7 @@ class QdrantStore:
         """Remove every chunk of the given documents."""
         if not doc_ids:
             return
+        self._sparse_index = None
         selector = models.Filter(
             must=[models.FieldCondition(key="doc_id", match=models.MatchAny(any=list(doc_ids)))]
         )
@@ -246,6 +255,8 @@ class QdrantStore:
                     used.append(weight)
         if not prefetch:
             return []
+        if self.in_memory_bm25:
+            return self._search_in_memory(prefetch, used, limit, rrf_k, filters)
         response = self.client.query_points(
             self.collection,
             prefetch=prefetch,
@@ -257,6 +268,93 @@ class QdrantStore:
             StoredHit(score=float(point.score), payload=dict(point.payload or {}))
             for point in response.points
         ]
+
+    def _search_in_memory(
+        self,
+        prefetch: list[models.Prefetch],
+        weights: list[float],
+        limit: int,
+        rrf_k: int,
+        filters: SearchFilters | None,
+    ) -> list[StoredHit]:
+        """The same fusion as the server path, with sparse lists scored by numpy."""
+        index = self._local_sparse_index()
+        mask = index.allowed(
+            filters.kinds if filters else (),
+            filters.path_prefix if filters else None,
+            filters.doc_ids if filters else (),
+        )
+        lists: list[list[models.ScoredPoint]] = []
+        for item in prefetch:
+            if item.using == DENSE:
+                lists.append(
+                    self.client.query_points(
+                        self.collection,
+                        query=item.query,
+                        using=DENSE,
+                        limit=item.limit or limit,
+                        query_filter=item.filter,
+                        with_payload=False,
+                    ).points
+                )
+                continue
+            query = item.query
+            assert isinstance(query, models.SparseVector)
+            ranked = index.top(
+                str(item.using),
+                SparseVector(indices=list(query.indices), values=list(query.values)),
+                item.limit or limit,
+                mask,
+            )
+            lists.append(
+                [models.ScoredPoint(id=pid, version=0, score=score) for pid, score in ranked]
+            )
+        fused = reciprocal_rank_fusion(
+            lists, limit=limit, ranking_constant_k=rrf_k, weights=weights
+        )
+        payloads = {
+            point.id: dict(point.payload or {})
+            for point in self.client.retrieve(
+                self.collection, ids=[point.id for point in fused], with_payload=True
+            )
+        }
+        return [StoredHit(score=float(p.score), payload=payloads[p.id]) for p in fused]
+
+    def _local_sparse_index(self) -> LocalSparseIndex:
+        if self._sparse_index is not None:
+            return self._sparse_index
+        ids: list[Any] = []
+        vectors: dict[str, list[SparseVector | None]] = {SPARSE: [], SPARSE_LABEL: []}
+        fields = FilterFields(kinds=[], doc_ids=[], path_prefixes=[])
+        offset: Any = None
+        while True:
+            points, offset = self.client.scroll(
+                self.collection,
+                limit=1024,
+                offset=offset,
+                with_payload=["kind", "doc_id", "path_prefixes"],
+                with_vectors=[SPARSE, SPARSE_LABEL],
+            )
+            for point in points:
+                ids.append(point.id)
+                stored = point.vector if isinstance(point.vector, dict) else {}
+                for name, column in vectors.items():
+                    vector = stored.get(name)
+                    column.append(
+                        SparseVector(list(vector.indices), list(vector.values))
+                        if isinstance(vector, models.SparseVector)
+                        else None
+                    )
+                payload = point.payload or {}
+                fields.kinds.append(str(payload.get("kind", "")))
+                fields.doc_ids.append(str(payload.get("doc_id", "")))
+                fields.path_prefixes.append(frozenset(payload.get("path_prefixes") or ()))
+            if offset is None:
+                break
+        self._sparse_index = LocalSparseIndex(
+            ids, {name: SparseMatrix(column) for name, column in vectors.items()}, fields
+        )
+        return self._sparse_index
 
 
 def _sparse(vector: SparseVector) -> models.SparseVector:

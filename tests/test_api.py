@@ -134,3 +134,23 @@ def test_an_index_of_another_model_is_reported_not_crashed(tmp_path: Path, model
         response = app.post("/search", json={"query": "congés"})
     assert response.status_code == 503
     assert "--rebuild" in response.json()["message"]
+
+
+def test_unexpected_errors_leak_nothing(
+    tmp_path: Path, model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.search import SearchService
+
+    settings = load_settings(
+        tmp_path / "absent.yaml", data_dir=tmp_path / "data", embedding={"model": str(model_dir)}
+    )
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("/secret/path/storage.sqlite is corrupt")
+
+    monkeypatch.setattr(SearchService, "search", broken)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as app:
+        response = app.post("/search", json={"query": "congés"})
+    assert response.status_code == 500
+    assert response.json() == {"code": "erreur_interne", "message": "Erreur interne du serveur."}
+    assert "secret" not in response.text

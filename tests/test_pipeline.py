@@ -172,3 +172,41 @@ def test_an_index_built_with_another_model_is_refused(
     store.ensure_collection(dim=64, model="fake-hash-64")
     with pytest.raises(ConfigurationError, match="--rebuild"):
         store.ensure_collection(dim=384, model="multilingual-e5-small")
+
+
+def test_in_memory_bm25_ranks_exactly_like_qdrant(
+    tmp_path: Path, fake_embedder: FakeEmbedder, bm25: FrenchBm25, store: QdrantStore
+) -> None:
+    docs = tmp_path / "docs"
+    write_corpus(docs)
+    (docs / "rh" / "télétravail.md").write_text(
+        "# Télétravail\nLa demande de télétravail se fait auprès du chef de service.\n"
+        "## Jours\nDeux jours de télétravail par semaine.",
+        "utf-8",
+    )
+    index_folder(make_pipeline(fake_embedder, bm25, store), docs)
+    searcher = service(fake_embedder, bm25, store)
+    cases = [
+        ("demande de congés au chef de service", None),
+        ("teletravail jours par semaine", None),
+        ("mot de passe douze caractères", None),
+        ("demande", SearchFilters(path_prefix="rh")),
+        ("demande", SearchFilters(kinds=("procedure",), doc_ids=("rh/congés.md",))),
+    ]
+    for query, filters in cases:
+        for mode in (SearchMode.HYBRID, SearchMode.SPARSE):
+            store.in_memory_bm25 = True
+            fast = searcher.search(query, k=8, mode=mode, filters=filters).hits
+            store.in_memory_bm25 = False
+            slow = searcher.search(query, k=8, mode=mode, filters=filters).hits
+            assert [(h.source_path, h.text) for h in fast] == [
+                (h.source_path, h.text) for h in slow
+            ], (query, mode)
+            assert [round(h.score, 6) for h in fast] == [round(h.score, 6) for h in slow]
+    store.in_memory_bm25 = True
+    (docs / "informatique.md").unlink()
+    (docs / "rh" / "nouveau.md").write_text("# Badge\nLe badge se demande à l'accueil.", "utf-8")
+    index_folder(make_pipeline(fake_embedder, bm25, store), docs)
+    assert searcher.search("badge accueil", mode=SearchMode.SPARSE).hits[0].source_path == (
+        "rh/nouveau.md"
+    )  # the cache follows writes

@@ -1,0 +1,110 @@
+"""Vectorised BM25 scoring for Qdrant's embedded (local) mode.
+
+qdrant-client's local mode scores sparse vectors with a pure-Python merge loop over every
+point (about 70 ms per query and field on 3,000 chunks, two cores). This module keeps the
+same vectors, read once from the collection, as flat numpy arrays and scores a query in a
+few milliseconds with the same IDF formula Qdrant uses (``Modifier.IDF``). A Qdrant server
+needs none of this: ``QdrantStore`` only uses it in local mode.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from indexing.sparse import SparseVector
+
+
+@dataclass(frozen=True)
+class FilterFields:
+    """The payload fields searches filter on, one entry per point."""
+
+    kinds: list[str]
+    doc_ids: list[str]
+    path_prefixes: list[frozenset[str]]
+
+
+class SparseMatrix:
+    """One named sparse vector of every point, in CSR form, with document frequencies."""
+
+    def __init__(self, vectors: Sequence[SparseVector | None]) -> None:
+        lengths = [len(v.indices) if v is not None else 0 for v in vectors]
+        self.rows: NDArray[np.int64] = np.repeat(np.arange(len(vectors)), lengths)
+        self.terms: NDArray[np.int64] = np.fromiter(
+            (i for v in vectors if v is not None for i in v.indices), dtype=np.int64
+        )
+        self.values: NDArray[np.float64] = np.fromiter(
+            (x for v in vectors if v is not None for x in v.values), dtype=np.float64
+        )
+        self.size = len(vectors)
+        self.corpus = sum(1 for n in lengths if n)  # IDF counts points that have the vector
+        unique, counts = np.unique(self.terms, return_counts=True)
+        self._df = dict(zip(unique.tolist(), counts.tolist(), strict=True))
+
+    def idf(self, term: int) -> float:
+        """Qdrant's IDF: ln((N - df + 0.5) / (df + 0.5) + 1)."""
+        df = self._df.get(term, 0)
+        return math.log((self.corpus - df + 0.5) / (df + 0.5) + 1)
+
+    def scores(self, query: SparseVector) -> NDArray[np.float64]:
+        """Dot product of the IDF-weighted query with every point; -inf where no term is shared."""
+        order = np.argsort(np.asarray(query.indices, dtype=np.int64))
+        query_terms = np.asarray(query.indices, dtype=np.int64)[order]
+        query_weights = np.array(
+            [query.values[i] * self.idf(int(query.indices[i])) for i in order], dtype=np.float64
+        )
+        hit = np.isin(self.terms, query_terms)
+        contributions = (
+            self.values[hit] * query_weights[np.searchsorted(query_terms, self.terms[hit])]
+        )
+        scores = np.full(self.size, -np.inf)
+        scores[self.rows[hit]] = 0.0
+        np.add.at(scores, self.rows[hit], contributions)
+        return scores
+
+
+class LocalSparseIndex:
+    """Every point's sparse vectors and filter fields, ready to score in memory."""
+
+    def __init__(
+        self,
+        ids: list[Any],
+        matrices: dict[str, SparseMatrix],
+        fields: FilterFields,
+    ) -> None:
+        self.ids = ids
+        self.matrices = matrices
+        self.fields = fields
+
+    def allowed(
+        self, kinds: Sequence[str], path_prefix: str | None, doc_ids: Sequence[str]
+    ) -> NDArray[np.bool_]:
+        """Mask of the points a search's filters let through (same rules as the Qdrant filter)."""
+        mask = np.ones(len(self.ids), dtype=bool)
+        if kinds:
+            wanted = set(kinds)
+            mask &= np.fromiter((k in wanted for k in self.fields.kinds), dtype=bool)
+        if doc_ids:
+            chosen = set(doc_ids)
+            mask &= np.fromiter((d in chosen for d in self.fields.doc_ids), dtype=bool)
+        if path_prefix:
+            prefix = path_prefix.strip("/")
+            mask &= np.fromiter((prefix in p for p in self.fields.path_prefixes), dtype=bool)
+        return mask
+
+    def top(
+        self, name: str, query: SparseVector, limit: int, mask: NDArray[np.bool_]
+    ) -> list[tuple[Any, float]]:
+        """The ``limit`` best points for ``query`` on vector ``name``, best first."""
+        scores = self.matrices[name].scores(query)
+        scores[~mask] = -np.inf
+        candidates = np.flatnonzero(np.isfinite(scores))
+        if candidates.size == 0:
+            return []
+        order = candidates[np.argsort(-scores[candidates], kind="stable")][:limit]
+        return [(self.ids[i], float(scores[i])) for i in order]
