@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -163,20 +163,10 @@ class QdrantStore:
         versions: dict[str, str] = {}
         if not self.exists():
             return versions
-        offset: Any = None
-        while True:
-            points, offset = self.client.scroll(
-                self.collection,
-                limit=1024,
-                offset=offset,
-                with_payload=["doc_id", "version"],
-                with_vectors=False,
-            )
-            for point in points:
-                payload = point.payload or {}
-                versions[str(payload["doc_id"])] = str(payload.get("version", ""))
-            if offset is None:
-                return versions
+        for point in self._all_points(["doc_id", "version"], with_vectors=False):
+            payload = point.payload or {}
+            versions[str(payload["doc_id"])] = str(payload.get("version", ""))
+        return versions
 
     def replace_document(self, doc_id: str, version: str, chunks: Sequence[ChunkRecord]) -> None:
         """Store a document's new chunks, then delete its chunks of any other version."""
@@ -320,37 +310,46 @@ class QdrantStore:
         }
         return [StoredHit(score=float(p.score), payload=payloads[p.id]) for p in fused]
 
-    def _local_sparse_index(self) -> LocalSparseIndex:
-        if self._sparse_index is not None:
-            return self._sparse_index
-        ids: list[Any] = []
-        vectors: dict[str, list[SparseVector | None]] = {SPARSE: [], SPARSE_LABEL: []}
-        fields = FilterFields(kinds=[], doc_ids=[], path_prefixes=[])
+    def _all_points(
+        self, payload_fields: list[str], *, with_vectors: bool | list[str]
+    ) -> Iterator[models.Record]:
+        """Every point of the collection, page by page."""
         offset: Any = None
         while True:
             points, offset = self.client.scroll(
                 self.collection,
                 limit=1024,
                 offset=offset,
-                with_payload=["kind", "doc_id", "path_prefixes"],
-                with_vectors=[SPARSE, SPARSE_LABEL],
+                with_payload=payload_fields,
+                with_vectors=with_vectors,
             )
-            for point in points:
-                ids.append(point.id)
-                stored = point.vector if isinstance(point.vector, dict) else {}
-                for name, column in vectors.items():
-                    vector = stored.get(name)
-                    column.append(
-                        SparseVector(list(vector.indices), list(vector.values))
-                        if isinstance(vector, models.SparseVector)
-                        else None
-                    )
-                payload = point.payload or {}
-                fields.kinds.append(str(payload.get("kind", "")))
-                fields.doc_ids.append(str(payload.get("doc_id", "")))
-                fields.path_prefixes.append(frozenset(payload.get("path_prefixes") or ()))
+            yield from points
             if offset is None:
-                break
+                return
+
+    def _local_sparse_index(self) -> LocalSparseIndex:
+        if self._sparse_index is not None:
+            return self._sparse_index
+        ids: list[Any] = []
+        vectors: dict[str, list[SparseVector | None]] = {SPARSE: [], SPARSE_LABEL: []}
+        fields = FilterFields(kinds=[], doc_ids=[], path_prefixes=[])
+        points = self._all_points(
+            ["kind", "doc_id", "path_prefixes"], with_vectors=[SPARSE, SPARSE_LABEL]
+        )
+        for point in points:
+            ids.append(point.id)
+            stored = point.vector if isinstance(point.vector, dict) else {}
+            for name, column in vectors.items():
+                vector = stored.get(name)
+                column.append(
+                    SparseVector(list(vector.indices), list(vector.values))
+                    if isinstance(vector, models.SparseVector)
+                    else None
+                )
+            payload = point.payload or {}
+            fields.kinds.append(str(payload.get("kind", "")))
+            fields.doc_ids.append(str(payload.get("doc_id", "")))
+            fields.path_prefixes.append(frozenset(payload.get("path_prefixes") or ()))
         self._sparse_index = LocalSparseIndex(
             ids, {name: SparseMatrix(column) for name, column in vectors.items()}, fields
         )
