@@ -289,7 +289,8 @@ class QdrantStore:
                 )
                 continue
             query = item.query
-            assert isinstance(query, models.SparseVector)
+            if not isinstance(query, models.SparseVector):
+                raise TypeError(f"prefetch on {item.using} needs a sparse query")
             ranked = index.top(
                 str(item.using),
                 SparseVector(indices=list(query.indices), values=list(query.values)),
