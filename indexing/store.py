@@ -223,33 +223,32 @@ class QdrantStore:
             raise IndexUnavailableError(
                 "L'index est vide : lancez d'abord `boussole index CHEMIN`."
             )
-        query_filter = _to_filter(filters)
-        prefetch: list[models.Prefetch] = []
+        rankings: list[tuple[str, list[float] | SparseVector]] = []
         used: list[float] = []
         if dense is not None:
-            prefetch.append(
-                models.Prefetch(query=dense, using=DENSE, limit=candidates, filter=query_filter)
-            )
+            rankings.append((DENSE, dense))
             used.append(weights[0])
         if sparse is not None and sparse.indices:
             for name, weight in ((SPARSE, weights[1]), (SPARSE_LABEL, weights[2])):
                 if weight > 0:
-                    prefetch.append(
-                        models.Prefetch(
-                            query=_sparse(sparse),
-                            using=name,
-                            limit=candidates,
-                            filter=query_filter,
-                        )
-                    )
+                    rankings.append((name, sparse))
                     used.append(weight)
-        if not prefetch:
+        if not rankings:
             return []
         if self.in_memory_bm25:
-            return self._search_in_memory(prefetch, used, limit, rrf_k, filters)
+            return self._search_in_memory(rankings, used, limit, candidates, rrf_k, filters)
+        query_filter = _to_filter(filters)
         response = self.client.query_points(
             self.collection,
-            prefetch=prefetch,
+            prefetch=[
+                models.Prefetch(
+                    query=query if isinstance(query, list) else _sparse(query),
+                    using=name,
+                    limit=candidates,
+                    filter=query_filter,
+                )
+                for name, query in rankings
+            ],
             query=models.RrfQuery(rrf=models.Rrf(k=rrf_k, weights=used)),
             limit=limit,
             with_payload=True,
@@ -261,9 +260,10 @@ class QdrantStore:
 
     def _search_in_memory(
         self,
-        prefetch: list[models.Prefetch],
+        rankings: list[tuple[str, list[float] | SparseVector]],
         weights: list[float],
         limit: int,
+        candidates: int,
         rrf_k: int,
         filters: SearchFilters | None,
     ) -> list[StoredHit]:
@@ -275,31 +275,23 @@ class QdrantStore:
             filters.doc_ids if filters else (),
         )
         lists: list[list[models.ScoredPoint]] = []
-        for item in prefetch:
-            if item.using == DENSE:
+        for name, query in rankings:
+            if isinstance(query, list):
                 lists.append(
                     self.client.query_points(
                         self.collection,
-                        query=item.query,
-                        using=DENSE,
-                        limit=item.limit or limit,
-                        query_filter=item.filter,
+                        query=query,
+                        using=name,
+                        limit=candidates,
+                        query_filter=_to_filter(filters),
                         with_payload=False,
                     ).points
                 )
-                continue
-            query = item.query
-            if not isinstance(query, models.SparseVector):
-                raise TypeError(f"prefetch on {item.using} needs a sparse query")
-            ranked = index.top(
-                str(item.using),
-                SparseVector(indices=list(query.indices), values=list(query.values)),
-                item.limit or limit,
-                mask,
-            )
-            lists.append(
-                [models.ScoredPoint(id=pid, version=0, score=score) for pid, score in ranked]
-            )
+            else:
+                ranked = index.top(name, query, candidates, mask)
+                lists.append(
+                    [models.ScoredPoint(id=pid, version=0, score=score) for pid, score in ranked]
+                )
         fused = reciprocal_rank_fusion(
             lists, limit=limit, ranking_constant_k=rrf_k, weights=weights
         )
