@@ -27,6 +27,8 @@ app = typer.Typer(
 )
 models_app = typer.Typer(help="Modèles d'embedding locaux.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
+pii_app = typer.Typer(help="Garde des données personnelles.", no_args_is_help=True)
+app.add_typer(pii_app, name="pii")
 
 out = Console()
 err = Console(stderr=True)
@@ -114,12 +116,14 @@ def index(
         raise ConfigurationError(f"--kind « {kind} » inconnu : procedure, catalogue ou convention.")
     connector = factory.files_connector(settings, path, kind)
     paths = connector.paths()
+    with err.status("Chargement du garde des données personnelles…"):
+        redactor = factory.make_redactor(settings)  # fails closed before the index is opened
     embedder = factory.load_embedder(settings)
     store = factory.open_store(settings)
     try:
         if rebuild:
             store.drop()
-        pipeline = factory.make_pipeline(settings, embedder, store)
+        pipeline = factory.make_pipeline(settings, embedder, store, redactor)
         with _progress() as progress:
             task = progress.add_task("Indexation", total=len(paths), current="")
 
@@ -237,6 +241,94 @@ def _print_eval_table(report: dict[str, Any]) -> None:
     ]
     for miss in misses:
         out.print(f"  [yellow]non trouvé dans le top 10[/yellow] : {miss['id']}")
+
+
+@pii_app.command("check")
+def pii_check(
+    file: Annotated[
+        Path, typer.Argument(help="Fichier à prévisualiser (.md .txt .html .pdf .docx)")
+    ],
+) -> None:
+    """Afficher un fichier tel qu'il serait indexé, données personnelles remplacées."""
+    from connectors.base import SkippedDocument
+    from connectors.files import FilesConnector
+
+    if not file.is_file():
+        raise ConfigurationError(f"Fichier introuvable : {file}")
+    settings = _settings()
+    item = FilesConnector(file.parent).read(file)
+    if isinstance(item, SkippedDocument):
+        raise ConfigurationError(f"{file} : {item.reason}")
+    with err.status("Chargement du garde (Presidio, spaCy)…"):
+        redactor = factory.make_redactor(settings)
+    redaction = redactor.redact_document(item)
+    document = redaction.document
+    out.print(f"[bold]{document.title}[/bold]", highlight=False)
+    for section in document.sections:
+        where = " · ".join(
+            part for part in (section.heading, section.page and f"page {section.page}") if part
+        )
+        if where:
+            out.print(f"\n[italic]{where}[/italic]", highlight=False)
+        out.print(section.text, highlight=False, markup=False)
+    counts = ", ".join(f"{kind} : {n}" for kind, n in redaction.counts.most_common())
+    err.print(f"\n[bold]Remplacements[/bold] : {counts or 'aucun'}")
+
+
+@pii_app.command("eval")
+def pii_eval(
+    cases: Annotated[Path, typer.Option("--cases", help="Cas étiquetés (JSONL)")] = Path(
+        "tests/data/pii_fr.jsonl"
+    ),
+    report_file: Annotated[
+        Path | None, typer.Option("--report", help="Écrire le rapport JSON ici")
+    ] = None,
+) -> None:
+    """Mesurer rappel et précision du garde, par type, sur des cas étiquetés."""
+    from eval.pii import load_cases, score
+
+    items = load_cases(cases)
+    settings = _settings()
+    with err.status("Chargement du garde (Presidio, spaCy)…"):
+        redactor = factory.make_redactor(settings)
+
+    def find(texts: Any) -> list[list[tuple[str, int, int]]]:
+        return [[(f.entity, f.start, f.end) for f in found] for found in redactor.find(texts)]
+
+    report = score(items, find)
+    table = Table(title=f"{cases.name} — {report['cases']} textes, {report['entities']} entités")
+    for column in ("type", "n", "rappel", "rappel (bon type)", "détectés", "précision"):
+        table.add_column(column)
+
+    def fmt(value: float | None) -> str:
+        return "—" if value is None else f"{value:.3f}"
+
+    for kind, values in report["by_type"].items():
+        table.add_row(
+            kind,
+            str(values["n"]),
+            fmt(values["recall"]),
+            fmt(values["typed_recall"]),
+            str(values["predicted"]),
+            fmt(values["precision"]),
+        )
+    overall = report["overall"]
+    table.add_row(
+        "global",
+        str(report["entities"]),
+        fmt(overall["recall"]),
+        fmt(overall["typed_recall"]),
+        "",
+        fmt(overall["precision"]),
+    )
+    out.print(table)
+    out.print(
+        f"Textes sans donnée personnelle laissés intacts : {fmt(overall['clean_texts_untouched'])}"
+    )
+    if report_file is not None:
+        report_file.parent.mkdir(parents=True, exist_ok=True)
+        report_file.write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")
+        err.print(f"Rapport : {report_file}")
 
 
 @app.command("serve")

@@ -9,6 +9,7 @@ from assistant.search import SearchService
 from assistant.settings import Settings
 from connectors.errors import ConfigurationError, IndexUnavailableError
 from connectors.files import FilesConnector
+from guardrails.pii import PiiConfig, PiiRedactor
 from indexing.chunking import Chunker
 from indexing.embedding import DenseEmbedder, DenseModelSpec
 from indexing.pipeline import IndexingPipeline
@@ -65,13 +66,32 @@ def make_chunker(settings: Settings, embedder: DenseEmbedder) -> Chunker:
     )
 
 
+def make_redactor(settings: Settings) -> PiiRedactor:
+    """The personal-data guard; raises (and nothing gets indexed) if it cannot start."""
+    pii = settings.pii
+    return PiiRedactor(
+        PiiConfig(
+            spacy_model=pii.spacy_model,
+            entities=tuple(pii.entities),
+            allow_list=tuple(pii.allow_list),
+            score_threshold=pii.score_threshold,
+            batch_size=pii.batch_size,
+        )
+    )
+
+
 def make_pipeline(
-    settings: Settings, embedder: DenseEmbedder, store: QdrantStore
+    settings: Settings, embedder: DenseEmbedder, store: QdrantStore, redactor: PiiRedactor
 ) -> IndexingPipeline:
-    """The indexing pipeline, its collection created or checked."""
+    """The indexing pipeline, its collection created or checked.
+
+    The guard is built by the caller first, before anything touches the index, so that a
+    guard that cannot start leaves the index as it was.
+    """
     chunker = make_chunker(settings, embedder)
     store.ensure_collection(dim=embedder.dim, model=embedder.name)
     return IndexingPipeline(
+        redactor=redactor,
         embedder=embedder,
         sparse=FrenchBm25(),
         chunker=chunker,

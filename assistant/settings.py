@@ -18,6 +18,8 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validat
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from connectors.errors import ConfigurationError
+from guardrails.policy import ALL_ENTITIES as PII_ENTITIES
+from guardrails.policy import DEFAULT_ALLOW_LIST as PII_ALLOW_LIST
 
 DEFAULT_MODEL = "multilingual-e5-small"
 
@@ -84,6 +86,29 @@ class SearchSettings(BaseModel):
         return self
 
 
+class PiiSettings(BaseModel):
+    """The personal-data guard run on every document before it is indexed."""
+
+    spacy_model: str = "fr_core_news_sm"
+    entities: list[str] = Field(default_factory=lambda: list(PII_ENTITIES))
+    allow_list: list[str] = Field(default_factory=lambda: list(PII_ALLOW_LIST))
+    score_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    batch_size: int = Field(default=64, ge=1, le=1024)
+
+    @field_validator("entities")
+    @classmethod
+    def _known_entities(cls, value: list[str]) -> list[str]:
+        unknown = [entity for entity in value if entity not in PII_ENTITIES]
+        if unknown:
+            raise ValueError(
+                f"type(s) inconnu(s) : {', '.join(unknown)} ; types possibles : "
+                f"{', '.join(PII_ENTITIES)}"
+            )
+        if not value:
+            raise ValueError("la liste ne peut pas être vide : le garde ne chercherait rien")
+        return value
+
+
 class ApiSettings(BaseModel):
     """The HTTP server."""
 
@@ -112,6 +137,7 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = EmbeddingSettings()
     chunking: ChunkingSettings = ChunkingSettings()
     search: SearchSettings = SearchSettings()
+    pii: PiiSettings = PiiSettings()
     api: ApiSettings = ApiSettings()
 
     @field_validator("kind_by_folder")

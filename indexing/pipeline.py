@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -20,13 +21,14 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
 from connectors.base import SkippedDocument, SourceDocument
+from guardrails.pii import PiiRedactor
 from indexing.chunking import Chunk, Chunker
 from indexing.sparse import FrenchBm25
 from indexing.store import ChunkRecord, QdrantStore
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "2"  # bump when parsing or chunking changes: stored documents are redone
+PIPELINE_VERSION = "3"  # bump when parsing or chunking changes: stored documents are redone
 
 
 class PassageEmbedder(Protocol):
@@ -68,6 +70,9 @@ class IndexReport:
     chunks_written: int = 0
     skipped: list[SkippedFile] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # Personal data replaced, per document and entity type: counts only, never values.
+    pii: dict[str, dict[str, int]] = field(default_factory=dict)
+    pii_totals: dict[str, int] = field(default_factory=dict)
     duration_s: float = 0.0
     timings_s: dict[str, float] = field(default_factory=dict)
 
@@ -101,12 +106,14 @@ class IndexingPipeline:
     def __init__(
         self,
         *,
+        redactor: PiiRedactor,
         embedder: PassageEmbedder,
         sparse: FrenchBm25,
         chunker: Chunker,
         store: QdrantStore,
         batch_chunks: int = 64,
     ) -> None:
+        self.redactor = redactor
         self.embedder = embedder
         self.sparse = sparse
         self.chunker = chunker
@@ -116,6 +123,7 @@ class IndexingPipeline:
             json.dumps(
                 [
                     PIPELINE_VERSION,
+                    redactor.fingerprint,
                     embedder.name,
                     chunker.max_tokens,
                     chunker.min_tokens,
@@ -141,7 +149,14 @@ class IndexingPipeline:
         report = IndexReport(root=root, started_at=datetime.now(UTC).isoformat(timespec="seconds"))
         stored = self.store.document_versions()
         pending: list[tuple[SourceDocument, str, list[Chunk]]] = []
-        timings = {"read": 0.0, "chunk": 0.0, "embed": 0.0, "sparse": 0.0, "store": 0.0}
+        timings = {
+            "read": 0.0,
+            "pii": 0.0,
+            "chunk": 0.0,
+            "embed": 0.0,
+            "sparse": 0.0,
+            "store": 0.0,
+        }
 
         iterator = iter(documents)
         while True:
@@ -162,13 +177,21 @@ class IndexingPipeline:
                 report.documents_unchanged += 1
                 continue
             tick = time.perf_counter()
-            chunks = self.chunker.chunk(item)
+            document = self._redact(item, report)
+            timings["pii"] += time.perf_counter() - tick
+            if document is None:
+                continue
+            tick = time.perf_counter()
+            chunks = self.chunker.chunk(document)
             timings["chunk"] += time.perf_counter() - tick
-            pending.append((item, version, chunks))
+            pending.append((document, version, chunks))
             if sum(len(c) for _, _, c in pending) >= self.batch_chunks:
                 self._flush(pending, report, timings)
         self._flush(pending, report, timings)
 
+        report.pii_totals = dict(
+            sum((Counter(counts) for counts in report.pii.values()), Counter()).most_common()
+        )
         report.timings_s = {key: round(value, 3) for key, value in timings.items()}
         report.duration_s = round(time.perf_counter() - started, 3)
         if report.errors and not report.documents_indexed and not report.documents_unchanged:
@@ -176,6 +199,19 @@ class IndexingPipeline:
         elif report.skipped or report.errors:
             report.status = RunStatus.PARTIAL
         return report
+
+    def _redact(self, document: SourceDocument, report: IndexReport) -> SourceDocument | None:
+        """The document with its personal data replaced, or None (skipped) if that fails."""
+        try:
+            redaction = self.redactor.redact_document(document)
+        except Exception as exc:  # fail closed: an unanalysed document is never indexed
+            logger.exception("PII analysis failed on %s", document.source_path)
+            reason = f"analyse des données personnelles impossible ({exc}) : document non indexé"
+            report.skipped.append(SkippedFile(document.source_path, reason))
+            return None
+        if redaction.counts:
+            report.pii[document.source_path] = dict(sorted(redaction.counts.items()))
+        return redaction.document
 
     def _flush(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import os
@@ -12,6 +13,7 @@ import pytest
 
 from assistant.settings import SearchSettings, Settings, load_settings
 from connectors.files import FilesConnector
+from guardrails.pii import PiiConfig, PiiRedactor
 from indexing.chunking import Chunker
 from indexing.embedding import DenseEmbedder, DenseModelSpec
 from indexing.pipeline import IndexingPipeline
@@ -48,6 +50,17 @@ class FakeEmbedder:
         return self._vector(text)
 
 
+@functools.cache
+def pii_redactor() -> PiiRedactor:
+    """The real French PII guard, built once per test session (spaCy loads in seconds)."""
+    return PiiRedactor(PiiConfig())
+
+
+@pytest.fixture(scope="session")
+def redactor() -> PiiRedactor:
+    return pii_redactor()
+
+
 @pytest.fixture(scope="session")
 def bm25() -> FrenchBm25:
     return FrenchBm25()
@@ -80,7 +93,12 @@ def make_pipeline(
     )
     store.ensure_collection(dim=embedder.dim, model=embedder.name)
     return IndexingPipeline(
-        embedder=embedder, sparse=bm25, chunker=chunker, store=store, batch_chunks=16
+        redactor=pii_redactor(),
+        embedder=embedder,
+        sparse=bm25,
+        chunker=chunker,
+        store=store,
+        batch_chunks=16,
     )
 
 

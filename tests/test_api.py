@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from assistant import factory
 from assistant.api import create_app
 from assistant.settings import Settings, load_settings
+from tests.conftest import pii_redactor
 from tests.factories import write_pdf
 
 pytestmark = pytest.mark.slow
@@ -43,7 +44,7 @@ def api_settings(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> S
     embedder = factory.load_embedder(settings)
     store = factory.open_store(settings)
     try:
-        pipeline = factory.make_pipeline(settings, embedder, store)
+        pipeline = factory.make_pipeline(settings, embedder, store, pii_redactor())
         connector = factory.files_connector(settings, docs, None)
         pipeline.run(connector.scan(), root=str(docs))
     finally:

@@ -101,3 +101,33 @@ def test_unknown_folder_is_a_clear_error(
         main()
     assert exit_info.value.code == 1
     assert "Dossier introuvable" in capsys.readouterr().err
+
+
+def test_pii_check_previews_the_redaction(env: Path) -> None:
+    note = env / "note agent.md"
+    note.write_text(
+        "# Suivi de M. Jean Dupont\nJoindre M. Dupont au +687 27 12 34 ou jean.dupont@gmail.com.",
+        "utf-8",
+    )
+    result = CliRunner().invoke(app, ["pii", "check", str(note)])
+    assert result.exit_code == 0, result.output
+    assert "Jean Dupont" not in result.output and "27 12 34" not in result.output
+    assert "M. <PERSONNE>" in result.output and "<TELEPHONE>" in result.output
+    assert "<EMAIL>" in result.output
+
+
+def test_a_guard_that_cannot_start_indexes_nothing(
+    env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    from assistant.cli import main
+
+    monkeypatch.setenv("BOUSSOLE_PII__SPACY_MODEL", "fr_modele_absent")
+    monkeypatch.setattr("sys.argv", ["boussole", "index", str(env)])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 1
+    assert "fr_modele_absent" in capsys.readouterr().err
+    assert not (tmp_path / "data" / "qdrant" / "collection").exists()

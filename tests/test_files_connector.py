@@ -47,6 +47,24 @@ def test_pdf_keeps_page_numbers_and_articles(tmp_path: Path) -> None:
     assert (2, "Article 2 - Horaires") in pairs
 
 
+def test_pdf_numbered_parts_become_headings(tmp_path: Path) -> None:
+    write_pdf(
+        tmp_path / "cgu.pdf",
+        [
+            "Conditions generales\n3. Engagements de la DINUM\nLe Service delivre 20 appels "
+            "par seconde.\n1. Le partenaire respecte ces conditions.\n"
+            "4.2 Traitement des donnees\nLes donnees sont conservees un an.",
+        ],
+    )
+    doc = read_all(tmp_path)["cgu.pdf"]
+    assert isinstance(doc, SourceDocument)
+    by_heading = {s.heading: s.text for s in doc.sections}
+    assert "20 appels" in by_heading["3. Engagements de la DINUM"]
+    # A numbered sentence ending with a full stop is a list item, not a heading.
+    assert "1. Le partenaire respecte ces conditions." in by_heading["3. Engagements de la DINUM"]
+    assert "conservees un an" in by_heading["4.2 Traitement des donnees"]
+
+
 def test_docx_and_html_headings(tmp_path: Path) -> None:
     write_docx(
         tmp_path / "note.docx",

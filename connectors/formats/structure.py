@@ -28,6 +28,12 @@ _UNIT_HEADING = re.compile(
     r"|fiche\s+n\s*°\s*\d+)\b.{0,120}$",
     re.IGNORECASE,
 )
+# "4. Traitement des données", "3.2 Durée", "IV. Résiliation": numbered headings of PDF
+# conventions and guides. A short line, a capital after the number, no final punctuation
+# (which would make it a numbered list item).
+_NUMBERED_HEADING = re.compile(
+    r"^\s*(?:\d{1,2}\.(?:\d{1,2}\.?){0,3}|[IVX]{1,5}\.)\s+[A-ZÀ-Ý][^\n]{2,90}(?<![.;,:])$"
+)
 _WHITESPACE_RUN = re.compile(r"[ \t\u00a0]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
@@ -43,10 +49,15 @@ def is_unit_heading(line: str) -> bool:
     return len(line) <= 140 and bool(_UNIT_HEADING.match(line))
 
 
+def is_numbered_heading(line: str) -> bool:
+    """True for a short numbered title line ("4. Traitement des données")."""
+    return len(line.split()) <= 12 and bool(_NUMBERED_HEADING.match(line))
+
+
 def split_on_unit_headings(
     text: str, page: int | None, heading: str | None = None
 ) -> tuple[list[Section], str | None]:
-    """Split plain text where an article or chapter starts.
+    """Split plain text where an article, a chapter or a numbered part starts.
 
     Returns the sections and the heading in force at the end, so that a heading found on
     one PDF page carries over to the next.
@@ -61,7 +72,7 @@ def split_on_unit_headings(
         current.clear()
 
     for line in text.splitlines():
-        if is_unit_heading(line):
+        if is_unit_heading(line) or is_numbered_heading(line):
             flush()
             heading = _WHITESPACE_RUN.sub(" ", line).strip()
         current.append(line)
