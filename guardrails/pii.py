@@ -22,7 +22,7 @@ from connectors.base import Section, SourceDocument
 from connectors.errors import BoussoleError
 from guardrails import policy
 from guardrails import recognizers as rec
-from guardrails.policy import ALL_ENTITIES, DEFAULT_ALLOW_LIST, PERSON, PLACEHOLDERS
+from guardrails.policy import ALL_ENTITIES, DEFAULT_ALLOW_LIST, PERSON, PLACEHOLDERS, fold
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +88,10 @@ class PiiRedactor:
                 "corrigez-la, aucun document n'a été indexé."
             ) from error
         try:
-            self._analyzer, self._batch, self._anonymizer = _build_engines(config)
             self._common_words = _FrenchWords(config.spacy_model)
+            self._analyzer, self._batch, self._anonymizer = _build_engines(
+                config, self._common_words
+            )
         except PiiEngineError:
             raise
         except Exception as error:  # fail closed on anything the engine raises
@@ -138,9 +140,12 @@ class PiiRedactor:
         for result in results:
             entity, score = result.entity_type, result.score
             from_ner = result.recognition_metadata.get("recognizer_name") == "SpacyRecognizer"
-            for start, end in (
-                _lines(text, result.start, result.end) if from_ner else [(result.start, result.end)]
-            ):
+            spans = [(result.start, result.end)]
+            if from_ner:
+                spans = [
+                    core for line in _lines(text, *spans[0]) if (core := _name_core(text, *line))
+                ]
+            for start, end in spans:
                 if entity == PERSON:
                     start = _skip_civility(text, start, end)
                     if from_ner and not self._plausible_name(text[start:end]):
@@ -152,26 +157,43 @@ class PiiRedactor:
         return _resolve_overlaps(findings)
 
     def _plausible_name(self, value: str) -> bool:
-        """Whether the NER model's person is likely a name and not a capitalised word.
+        """Whether the NER model's person is likely a name, not a capitalised term.
 
-        The small French model tags sentence-initial words ("Fiche", "Pouvez",
-        "Madame") as persons; a single word that the model's own lemma tables know as
-        a French word is dropped. Names made of several words are kept.
+        The small French model tags headings and sentence-initial words ("Fiche",
+        "Conditions Générales d'Utilisation", "L'Utilisateur") as persons. A span is
+        kept when its words look like a name (capitalised, letters only, no elided
+        article, no acronym) and at least one of them is not an ordinary French word
+        (by the model's own lemma tables) or is a common first name.
         """
-        words = value.strip(" ,.;:").split()
+        words = [word.strip(" ,.;:") for word in value.split()]
+        words = [word for word in words if word]
         if not words or all(word.upper().strip(".") in _CIVILITY_WORDS for word in words):
             return False
-        if any(word.upper() in policy.ACRONYMS or not word[0].isalpha() for word in words):
+        names = [word for word in words if word.lower() not in _NAME_PARTICLES]
+        for word in names:
+            if not _NAME_WORD.fullmatch(word) or _ELISION.match(word):
+                return False
+            if word.isupper() and (len(word) <= 4 or word in policy.ACRONYMS):
+                return False
+        if len(names) == 1 and (names[0] in policy.PLACES or names[0].upper() in policy.ACRONYMS):
             return False
-        if len(words) == 1:
-            word = words[0]
-            return word not in policy.PLACES and word.lower() not in self._common_words
-        return True
+        folded = [fold(word) for word in names]
+        if any(word in policy.FIRST_NAMES for word in folded):
+            return True
+        return any(word.lower() not in self._common_words for word in names)
 
     def _service_mailbox(self, address: str) -> bool:
-        """A mailbox named by a single common word (formation@, accueil@) is a service's."""
-        local = address.split("@", 1)[0].lower()
-        return local.isalpha() and local in self._common_words
+        """A mailbox named by common words (formation@, aides.sociales@) is a service's.
+
+        One made of a first name or a word that is not ordinary French (jean.dupont@,
+        mwamytan@) is a person's.
+        """
+        parts = [part for part in re.split(r"[._\-]+", address.split("@", 1)[0].lower()) if part]
+        if not parts or any(not part.isalpha() or len(part) <= 2 for part in parts):
+            return False  # digits or an initial ("c.fontaine@"): a person's
+        return all(
+            fold(part) not in policy.FIRST_NAMES and part in self._common_words for part in parts
+        )
 
     def _allowed(self, value: str) -> bool:
         value = value.strip()
@@ -197,6 +219,11 @@ class PiiRedactor:
 
 
 _CIVILITY = re.compile(rf"{rec.CIVILITY}[ ]+")
+_NAME_PARTICLES = frozenset(["de", "du", "des", "la", "le", "van", "von", "da", "dos", "di"])
+_NAME_WORD = rec.NAME_WORD
+_ELISION = re.compile(r"(?i)(?:l|d|n|s|qu|j|m|c)['’]")
+
+
 _CIVILITY_WORDS = frozenset(
     [
         "M",
@@ -232,6 +259,27 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return pieces
 
 
+_WORD_SPAN = re.compile(r"\S+")
+
+
+def _name_core(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The run of name-like words at the start of a NER span.
+
+    The model's spans run on past the name ("Christophe Jeanson – Technicien",
+    "Mme Wadrawane / - Pacific Net"): keep the words up to the first that cannot be
+    part of a name.
+    """
+    core_end = None
+    for match in _WORD_SPAN.finditer(text, start, end):
+        word = match.group().rstrip(",.;:")
+        if not (_NAME_WORD.fullmatch(word) or word.lower() in _NAME_PARTICLES):
+            if core_end is None and word.upper().strip(".") in _CIVILITY_WORDS:
+                continue
+            break
+        core_end = match.start() + len(word)
+    return (start, core_end) if core_end is not None else None
+
+
 def _skip_civility(text: str, start: int, end: int) -> int:
     """Start of a name without its "M." or "Madame", so that answers keep the civility."""
     match = _CIVILITY.match(text, start, end)
@@ -265,6 +313,7 @@ class _FrenchWords:
 
         self._forms: Any = {}
         self._lemmas: set[str] = set()
+        self._folded: set[str] = set()
         package = spacy.util.get_package_path(model)
         folders = sorted(package.glob("*/lemmatizer/lookups"))
         if not folders:
@@ -281,9 +330,13 @@ class _FrenchWords:
         if lookups.has_table("lemma_exc"):
             for forms in lookups.get_table("lemma_exc").values():
                 self._lemmas.update(forms)
+        # Words as people type them without accents ("economie", "securite").
+        self._folded = {fold(word) for word in self._lemmas}
 
     def __contains__(self, word: object) -> bool:
-        return isinstance(word, str) and (word in self._lemmas or word in self._forms)
+        if not isinstance(word, str):
+            return False
+        return word in self._lemmas or word in self._forms or word in self._folded
 
 
 # spaCy components Presidio does not need here: NER has its own token encoder and the
@@ -291,7 +344,7 @@ class _FrenchWords:
 _UNUSED_PIPES = ("tok2vec", "morphologizer", "parser", "senter", "attribute_ruler", "lemmatizer")
 
 
-def _build_engines(config: PiiConfig) -> tuple[Any, Any, Any]:
+def _build_engines(config: PiiConfig, common_words: _FrenchWords) -> tuple[Any, Any, Any]:
     """Presidio with spaCy's NER only, our French recognizers, and no network."""
     import spacy
     import tldextract
@@ -352,7 +405,7 @@ def _build_engines(config: PiiConfig) -> tuple[Any, Any, Any]:
         rec.ridet_recognizer(),
         rec.iban_recognizer(),
         rec.birth_date_recognizer(),
-        rec.person_recognizer(),
+        rec.person_recognizer(common_words.__contains__),
         rec.TableRecognizer(),
         rec.address_recognizer(),
     ):

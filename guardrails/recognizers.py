@@ -13,7 +13,6 @@ same word names an entity in settings, reports, placeholders and the test set.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -25,6 +24,7 @@ from guardrails.policy import (
     ADDRESS,
     BIRTH_DATE,
     EMAIL,
+    FIRST_NAMES,
     IBAN,
     NIR,
     PERSON,
@@ -33,11 +33,18 @@ from guardrails.policy import (
     SIREN,
     SIRET,
     STRUCTURE_WORDS,
+    fold,
 )
 
-_UPPER = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒ"
-_LOWER = "a-zàâäçéèêëîïôöùûüÿæœ"
+# Latin letters with the diacritics of French, Vietnamese and Polynesian names
+# (Latin-1, Latin Extended-A and Latin Extended Additional).
+_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽƠƯẠ-ỸḀ-Ẕ"
+_LOWER = "a-zß-öø-ÿāăąćĉċčďđēĕėęěĝğġģĥħĩīĭįıĵķĺļľŀłńņňŋōŏőœŕŗřśŝşšţťŧũūŭůűųŵŷźżžơưạ-ỹḁ-ẕ"
 _WORD = rf"[{_UPPER}][{_UPPER}{_LOWER}'’\-]*"
+# One word of a name: "Wamytan", "Marie-Claire", "N'Guyen", "DUPONT", "Nguyễn" (no camelCase).
+NAME_WORD = re.compile(
+    rf"[{_UPPER}](?:[{_LOWER}]+|[{_UPPER}]+)(?:['’\-][{_UPPER}{_LOWER}][{_UPPER}{_LOWER}]*)*"
+)
 
 
 def _words(text: str) -> str:
@@ -261,7 +268,7 @@ _SEP = r"[ .\-]?"
 # A number ends where no digit follows, even after a separator ("27 12 34." ends a
 # sentence; "27 12 34 56" is something else).
 _NO_MORE_DIGITS = r"(?![\w]|[.,/\-]\d|[ ]\d)"
-_NC_PAIRS = r"[2-57-9]\d([ .])\d{2}\1\d{2}"  # "27 12 34", "27.12.34"
+_NC_PAIRS = r"[2-57-9]\d([ .\-])\d{2}\1\d{2}"  # "27 12 34", "27.12.34", "27-12-34"
 _NO_DIGITS_BEFORE = r"(?<![\w+])(?<!\d[.,/\- ])"
 _PHONE_CONTEXT = (
     "tél",
@@ -287,6 +294,10 @@ _PHONE_CONTEXT = (
     "interlocut",
     "contact",
     "joint au",
+    "num",
+    "numero",
+    "whatsapp",
+    "sms",
 )
 
 
@@ -304,15 +315,10 @@ def phone_recognizer() -> RuleRecognizer:
                 0.85,
             ),
             Rule(re.compile(rf"{_NO_DIGITS_BEFORE}0{fr_body}{_NO_MORE_DIGITS}"), 0.6),
-            # Separated pairs ("27 12 34", "27.12.34") and bare digits ("271234") look
-            # like many other numbers: they count only after a phone word.
-            Rule(
-                re.compile(rf"{_NO_DIGITS_BEFORE}{_NC_PAIRS}{_NO_MORE_DIGITS}"),
-                0.45,
-                needs_context=True,
-            ),
-            # ... or right after "au" ("joindre au 43 41 29").
-            Rule(re.compile(rf"(?<=\bau ){_NC_PAIRS}{_NO_MORE_DIGITS}"), 0.6),
+            # Separated pairs ("27 12 34", "27.12.34") are how people write a phone
+            # number; bare digits ("271234") look like many other numbers and count
+            # only after a phone word.
+            Rule(re.compile(rf"{_NO_DIGITS_BEFORE}{_NC_PAIRS}{_NO_MORE_DIGITS}"), 0.55),
             Rule(
                 re.compile(rf"{_NO_DIGITS_BEFORE}[2-57-9]\d{{5}}{_NO_MORE_DIGITS}"),
                 0.45,
@@ -386,7 +392,7 @@ def iban_recognizer() -> RuleRecognizer:
     """IBAN of any country (FR, NC...), with or without groups of four, mod-97 checked."""
     return RuleRecognizer(
         IBAN,
-        [Rule(re.compile(r"(?<![\w])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}(?![A-Z0-9])"), 0.9)],
+        [Rule(re.compile(r"(?<![\w])[A-Z]{2}[ ]?\d{2}(?:[ ]?[A-Z0-9]){11,30}(?![A-Z0-9])"), 0.9)],
         context=("iban", "rib", "bancaire", "compte"),
         validate=iban_valid,
         context_boost=0.1,
@@ -406,7 +412,7 @@ _DATE = (
 def birth_date_recognizer() -> RuleRecognizer:
     """A date only when the words around it say it is a date of birth."""
     label = (
-        rf"(?:(?<![\w])n[ée]e?s?(?:[ ]+[{_UPPER}][\w'’\-]+)?,?[ ]+(?:le)?"
+        rf"(?:(?<![\w])n[ée](?:\(e\)|e)?s?(?:[ ]+[{_UPPER}][\w'’\-]+)?,?[ ]+(?:le)?"
         r"|date[ _]+(?:et[ _]+lieu[ _]+)?(?:de[ _]+)?naissance|ddn|naissance|birth[ _]?date)"
         r"[ ]*[:=]?[ ]*(?:le[ ]+)?"
     )
@@ -437,7 +443,11 @@ _PERSON_LABELS = (
     r"|destinataire|expéditeur|expéditrice|rédacteur|rédactrice|rédigé par|référent|référente"
     r"|titulaire|bénéficiaire|représentée? par|à l'attention de|de la part de|agent|l'agent"
     r"|candidate?|stagiaire|locataire|propriétaire|déclarant|déclarante|entreprise individuelle"
-    r"|présents?|absents?|excusée?s?|participants?|copie à|cc|de|à|pour"
+    r"|présents?|absents?|excusée?s?|participants?|copie à|cc|de|à|pour|secrétaire"
+    r"|secrétariat de séance|président|présidente|trésorier|trésorière|membres?|témoin"
+    r"|mandataire|artisan|élève|responsable légal|conducteur|chef d'équipe|auteur|contact"
+    r"|nom de l'individu|individu|personne à contacter|patient|patiente|usager|requérant"
+    r"|requérante|plaignant|plaignante|victime|conjoint|conjointe"
 )
 
 
@@ -445,7 +455,9 @@ _PERSON_LABELS = (
 _PERSON_INTRODUCERS = (
     r"l'agent|l’agent|agent|entreprise individuelle|micro-entreprise de|gérant|gérante"
     r"|appeler|rappeler|contacter|joindre|prévenir|voir avec|demander à|transmis à"
-    r"|adressé à|envoyé à|signé par|rédigé par|présenté par|représentée? par"
+    r"|adressé à|envoyé à|signé par|rédigé par|présenté par|représentée? par|titulaire"
+    r"|je soussignée?|famille|épouse|époux|veuve|veuf|neveu|nièce|fils|fille|frère|sœur"
+    r"|cousin|cousine|mari|conjoint|conjointe|chez"
 )
 
 
@@ -455,22 +467,37 @@ def _not_structure(value: str) -> bool:
     return first not in STRUCTURE_WORDS
 
 
-def _plausible_shaped_name(value: str) -> bool:
-    """Accept "DUPONT Jean" unless the capitals are an acronym ("RGPD Article")."""
-    words = value.replace("-", " ").split()
-    capitals = [word for word in words if word.isupper()]
-    others = [word for word in words if not word.isupper()]
-    if any(word.strip("'’") in ACRONYMS for word in capitals):
-        return False
-    return not any(word.upper() in STRUCTURE_WORDS for word in others)
+def _shaped_name_check(is_common_word: Callable[[str], bool]) -> Callable[[str], bool]:
+    """Accept "DUPONT Jean" but not "RGPD Article", "Verbe HTTP" or "Prestations AICI".
+
+    The capitals must not be an acronym (known, or without a vowel), and the
+    capitalised words must hold a first name or a word that is not ordinary French.
+    """
+
+    def check(value: str) -> bool:
+        words = value.replace("-", " ").split()
+        capitals = [word.strip("'’") for word in words if word.isupper()]
+        others = [word for word in words if not word.isupper()]
+        for word in capitals:
+            if word in ACRONYMS or len(word) < 3 or not re.search(r"[AEIOUYÀ-Ý]", word):
+                return False
+        if any(word.upper() in STRUCTURE_WORDS for word in others):
+            return False
+        if not others or any(len(word) >= 5 for word in capitals):
+            return True  # a surname in capitals of five letters or more: "TAUVALE"
+        return any(fold(word) in FIRST_NAMES or not is_common_word(word.lower()) for word in others)
+
+    return check
 
 
-def person_recognizer() -> RuleRecognizer:
+def person_recognizer(is_common_word: Callable[[str], bool]) -> RuleRecognizer:
     """Names by their shape and place.
 
     After a civility, a greeting or a form label, before a sign-off, or written
     "DUPONT Jean" / "Jean DUPONT". The NER model finds names in running prose.
+    ``is_common_word`` tells ordinary French words from names.
     """
+    plausible = _shaped_name_check(is_common_word)
     civility = re.compile(rf"(?<![\w]){CIVILITY}[ ]+(?P<name>{_NAME})")
     greeting = re.compile(
         r"(?<![\w])(?i:bonjour|bonsoir|salut|coucou|hello|cher|chère|chers|chères)[ ]+"
@@ -489,16 +516,33 @@ def person_recognizer() -> RuleRecognizer:
     introduced = re.compile(
         rf"(?<![\w])(?i:{_PERSON_INTRODUCERS})[ ]+(?P<name>{_PERSON_NAME})(?![\w])"
     )
+    # "[09:42] Gowé Jérémie : salut", "Tehani 🌺: coucou": who speaks in a chat export.
+    speaker = re.compile(
+        rf"(?m)^[ ]*(?:\[[^\]\n]{{1,25}}\][ ]*)?(?P<name>{_PERSON_NAME})[ ]*\S?[ ]*:[ ]"
+    )
+    # "S. Kartodirjo", "Wakolo A.": an initial with a name.
+    initial = re.compile(
+        rf"(?<![\w.])(?P<name>(?<!M\.)[{_UPPER}]\.[ ]?{_CAP}(?:[ ]{_CAP})?|{_CAP}[ ][{_UPPER}]\.)"
+        rf"(?![\w])"
+    )
+    # {"nom": "FALELAVAKI"} in JSON or form exports.
+    json_field = re.compile(
+        r'"(?i:nom|prenom|prénom|name|firstname|first_name|lastname|last_name|nom_usage'
+        r'|nom_naissance|full_?name|nom_complet)"[ ]*:[ ]*"(?P<name>[^"\n]{1,60})"'
+    )
     return RuleRecognizer(
         PERSON,
         [
             Rule(civility, 0.85, group="name"),
+            Rule(speaker, 0.7, group="name", accept=lambda v: _not_structure(v) and plausible(v)),
+            Rule(initial, 0.7, group="name", accept=_not_structure),
+            Rule(json_field, 0.85, group="name"),
             Rule(greeting, 0.8, group="name", split=_LIST_SEPARATOR, accept=_not_structure),
             Rule(sign_off, 0.8, group="name", accept=_not_structure),
             Rule(labelled, 0.8, group="name", split=_LIST_SEPARATOR, accept=_not_structure),
-            Rule(shaped, 0.7, group="name", accept=_plausible_shaped_name),
+            Rule(shaped, 0.7, group="name", accept=plausible),
             Rule(maiden, 0.8, group="name"),
-            Rule(introduced, 0.7, group="name", accept=_plausible_shaped_name),
+            Rule(introduced, 0.7, group="name", accept=plausible),
         ],
     )
 
@@ -519,12 +563,16 @@ _UNIT = (
     r"(?i:lot|appartement|appt\.?|app\.?|bâtiment|bat\.?|porte|étage|villa)"
     r"[ ]*(?:n°[ ]*)?(?:\d+[A-Za-z]?|[A-Z]\b)"
 )
-_POBOX = r"(?:BP|B\.P\.|(?i:boîte postale|boite postale))[ ]*(?:n°[ ]*)?\d{1,6}"
+_POBOX = r"(?:BP|B\.P\.|(?i:boîte postale|boite postale))[ ]*(?:n°[ ]*)?[A-Z]?\d{1,6}"
 _POSTCODE = (
     rf"\d{{5}}[ ]+{_WORD}(?:[ \-]+(?:{_PARTICLE}[ ]?)?{_WORD}){{0,3}}"
     r"(?:[ ]+(?i:cedex)(?:[ ]+\d+)?)?"
 )
 _PART = rf"(?:{_STREET}|{_PLACE}|{_UNIT}|{_POBOX})"
+# A district or locality written between the street and the postcode ("Ducos", "Baie de
+# la Moselle", "PK6"); only counted when a postcode follows.
+_DISTRICT = rf"(?:{_WORD}|PK ?\d+)(?:[ ]+(?:{_PARTICLE}[ ]?)?{_WORD}){{0,3}}"
+_JOIN = r"[ ]*[,\-–—]?[ ]*"
 
 
 _STRONG_ADDRESS = re.compile(
@@ -546,7 +594,8 @@ def address_recognizer() -> RuleRecognizer:
     with no number, PO box, named lot or postcode counts only after an address word.
     """
     address = re.compile(
-        rf"(?<![\w]){_PART}(?:[ ]*[,\-–]?[ ]*{_PART})*(?:[ ]*[,\-–]?[ ]*{_POSTCODE})?"
+        rf"(?<![\w]){_PART}(?:{_JOIN}{_PART})*"
+        rf"(?:(?:{_JOIN}(?:{_PART}|{_DISTRICT}))*{_JOIN}{_POSTCODE})?"
     )
     return RuleRecognizer(
         ADDRESS,
@@ -597,12 +646,16 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     NIR: ("nir", "numero de securite sociale", "n ss", "num secu", "numero ss"),
     IBAN: ("iban", "rib"),
 }
+# What a cell must look like to hold a value of its column.
+_CELL_SHAPES = {
+    entity: re.compile(r"\d") if entity in (BIRTH_DATE, PHONE, NIR, IBAN) else re.compile(r"^\w")
+    for entity in _COLUMNS
+}
 _COLUMN_NAMES = {name: entity for entity, names in _COLUMNS.items() for name in names}
 
 
 def _column_key(cell: str) -> str:
-    folded = unicodedata.normalize("NFKD", cell.lower())
-    folded = "".join(char for char in folded if not unicodedata.combining(char))
+    folded = fold(cell)
     return " ".join(re.sub(r"[^a-z0-9]+", " ", folded).split())
 
 
@@ -671,8 +724,8 @@ class TableRecognizer(EntityRecognizer):
                         continue
                     value = line[cell_start:cell_end]
                     stripped = value.strip()
-                    if not stripped:
-                        continue
+                    if not _CELL_SHAPES[entity].search(stripped):
+                        continue  # "—", "(vacant)", "n/a": no value in this cell
                     lead = len(value) - len(value.lstrip())
                     begin = start + cell_start + lead
                     results.append(RecognizerResult(entity, begin, begin + len(stripped), 0.8))
