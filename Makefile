@@ -6,7 +6,9 @@ DATA_DIR ?= data
 MODEL_DIR := $(DATA_DIR)/models/multilingual-e5-small-int8
 CORPUS ?= ../shared/corpus
 
-.PHONY: install model index-demo run serve test lint typecheck unit bench eval lock clean
+PYCSW_VENV := .venv-pycsw
+
+.PHONY: install model index-demo run serve test lint typecheck unit bench eval lock lock-pycsw pycsw clean
 
 install: $(VENV)/.installed
 
@@ -14,6 +16,15 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+# A real CSW server for the catalogue tests: pycsw 2.6 needs sqlalchemy<2, so it lives in
+# its own virtualenv and runs as a separate process on loopback.
+pycsw: $(PYCSW_VENV)/.installed
+
+$(PYCSW_VENV)/.installed: requirements-pycsw.lock
+	test -x $(PYCSW_VENV)/bin/python || $(PYTHON) -m venv $(PYCSW_VENV)
+	$(PYCSW_VENV)/bin/pip install --quiet --require-hashes --no-deps -r requirements-pycsw.lock
 	touch $@
 
 model: install
@@ -35,8 +46,8 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-unit: model
-	BOUSSOLE_TEST_MODEL_DIR=$(abspath $(MODEL_DIR)) $(BIN)/pytest -q
+unit: model pycsw
+	BOUSSOLE_TEST_MODEL_DIR=$(abspath $(MODEL_DIR)) BOUSSOLE_REQUIRE_PYCSW=1 $(BIN)/pytest -q
 
 test: lint typecheck unit
 
@@ -60,5 +71,10 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
 		--no-header -o requirements.lock
 
+lock-pycsw:
+	$(BIN)/pip install --quiet uv==0.13.8
+	$(BIN)/uv pip compile tests/pycsw/requirements.in --generate-hashes --python-version 3.11 \
+		--no-header -o requirements-pycsw.lock
+
 clean:
-	rm -rf $(VENV) $(DATA_DIR)
+	rm -rf $(VENV) $(PYCSW_VENV) $(DATA_DIR)

@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from assistant import factory
+from assistant.datasets import DatasetSearch, parse_bbox
 from assistant.search import SearchService
 from assistant.settings import SearchMode, Settings
 from connectors.errors import BoussoleError, IndexUnavailableError
@@ -63,6 +65,33 @@ class SearchResponse(BaseModel):
     mode: SearchMode
     took_ms: float
     hits: list[HitOut]
+
+
+class DatasetCardOut(BaseModel):
+    """A catalogue record as a steward reads it."""
+
+    rank: int
+    score: float
+    record_id: str
+    title: str
+    snippet: str
+    organisations: list[str]
+    themes: list[str]
+    bbox: list[float] | None = Field(description="ouest, sud, est, nord (WGS 84)")
+    updated: str | None
+    temporal: tuple[str | None, str | None] | None
+    licence: str | None
+    links: list[dict[str, Any]]
+    record_url: str | None = Field(description="La fiche dans son catalogue, si connue")
+    source_path: str
+    standard: str
+
+
+class DatasetsResponse(BaseModel):
+    """Catalogue records for a described need."""
+
+    query: str
+    cards: list[DatasetCardOut]
 
 
 class ErrorOut(BaseModel):
@@ -177,5 +206,28 @@ def create_app(settings: Settings) -> FastAPI:
             took_ms=result.took_ms,
             hits=[HitOut(**hit.__dict__, snippet=hit.snippet()) for hit in result.hits],
         )
+
+    @app.get("/datasets", response_model=DatasetsResponse, summary="Chercher des jeux de données")
+    async def datasets(
+        q: Annotated[str, Query(min_length=1, max_length=2000, description="Le besoin décrit")],
+        k: Annotated[int, Query(ge=1, le=50)] = 10,
+        theme: Annotated[str | None, Query(max_length=200, description="Thème")] = None,
+        bbox: Annotated[
+            str | None, Query(max_length=100, description="ouest,sud,est,nord en degrés")
+        ] = None,
+        updated_after: Annotated[date | None, Query(description="AAAA-MM-JJ")] = None,
+        mode: SearchMode | None = None,
+    ) -> DatasetsResponse:
+        finder = DatasetSearch(service())
+        cards = await run_in_threadpool(
+            finder.search,
+            q,
+            k=k,
+            theme=theme,
+            bbox=parse_bbox(bbox) if bbox else None,
+            updated_after=updated_after,
+            mode=mode,
+        )
+        return DatasetsResponse(query=q, cards=[DatasetCardOut(**card.__dict__) for card in cards])
 
     return app

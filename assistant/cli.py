@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +17,7 @@ from rich.table import Table
 
 from assistant import factory
 from assistant.settings import SearchMode, Settings, load_settings
+from connectors.base import SkippedDocument, SourceDocument
 from connectors.errors import BoussoleError, ConfigurationError
 from indexing.pipeline import IndexReport, RunStatus
 from indexing.store import SearchFilters
@@ -87,7 +90,7 @@ def models_prepare() -> None:
 
 def _print_index_summary(report: IndexReport, report_path: Path) -> None:
     out.print(
-        f"[bold]Indexation {report.status.value}[/bold] : {report.files_seen} fichiers lus, "
+        f"[bold]Indexation {report.status.value}[/bold] : {report.documents_seen} documents lus, "
         f"{report.documents_indexed} indexés, {report.documents_unchanged} inchangés, "
         f"{len(report.skipped)} ignorés, {report.chunks_written} passages écrits "
         f"en {report.duration_s:.1f} s."
@@ -127,15 +130,13 @@ def index(
         with _progress() as progress:
             task = progress.add_task("Indexation", total=len(paths), current="")
 
-            def advance(done: int, total: int, current: str) -> None:
-                progress.update(task, completed=done, current=current[-60:])
+            def documents() -> Iterator[SourceDocument | SkippedDocument]:
+                for done, file in enumerate(paths, start=1):
+                    progress.update(task, current=str(file.relative_to(path))[-60:])
+                    yield from connector.read(file)
+                    progress.update(task, completed=done)
 
-            report = pipeline.run(
-                (connector.read(p) for p in paths),
-                root=str(path),
-                total=len(paths),
-                progress=advance,
-            )
+            report = pipeline.run(documents(), root=str(path))
     finally:
         store.close()
     if report_file is not None:
@@ -144,6 +145,62 @@ def index(
         written = report_file
     else:
         written = report.write(settings.reports_dir)
+    _print_index_summary(report, written)
+    raise typer.Exit(EXIT_CODES[report.status])
+
+
+@app.command("harvest")
+def harvest(
+    url: Annotated[str, typer.Argument(help="Adresse du service CSW (GeoNetwork, GeoCat, pycsw)")],
+    name: Annotated[
+        str | None, typer.Option("--name", help="Nom court de la source (défaut : l'hôte)")
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Tout moissonner, pas seulement les fiches modifiées")
+    ] = False,
+    page_size: Annotated[int, typer.Option("--page-size", min=1, max=500)] = 50,
+    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Secondes par requête")] = 30,
+    report_file: Annotated[
+        Path | None, typer.Option("--report", help="Chemin du rapport JSON")
+    ] = None,
+) -> None:
+    """Moissonner un catalogue CSW (fiches ISO 19139) et l'indexer, par incréments."""
+    from datetime import UTC, datetime
+
+    from connectors.catalogue.csw import CswHarvester, CswSource, HarvestState
+
+    settings = _settings()
+    source = CswSource(url=url, name=name or "", timeout_s=timeout, page_size=page_size)
+    state = HarvestState(settings.data_dir / "state" / "harvests.json")
+    since = None if full else state.since(source)
+    with err.status("Chargement du garde des données personnelles…"):
+        redactor = factory.make_redactor(settings)  # fails closed before the index is opened
+    embedder = factory.load_embedder(settings)
+    store = factory.open_store(settings)
+    started = datetime.now(UTC)
+    harvester = CswHarvester(source)
+    try:
+        pipeline = factory.make_pipeline(settings, embedder, store, redactor)
+        err.print(
+            f"Moissonnage de {url} "
+            + (f"(fiches modifiées depuis le {since:%d/%m/%Y})" if since else "(complet)")
+        )
+        report = pipeline.run(harvester.harvest(since), root=url)
+    finally:
+        store.close()
+    if harvester.result.complete and report.status != RunStatus.FAILURE:
+        state.mark_complete(source, started)
+    written = report_file or settings.reports_dir / f"harvest-{started:%Y%m%dT%H%M%S}.json"
+    written.parent.mkdir(parents=True, exist_ok=True)
+    data = report.to_json() | {
+        "harvest": {
+            "matched": harvester.result.matched,
+            "pages": harvester.result.pages,
+            "failed_pages": harvester.result.failed_pages,
+            "since": since.isoformat() if since else None,
+        }
+    }
+    written.write_text(json.dumps(data, ensure_ascii=False, indent=2), "utf-8")
     _print_index_summary(report, written)
     raise typer.Exit(EXIT_CODES[report.status])
 
@@ -184,6 +241,64 @@ def search(
             out.print(f"   [italic]{hit.heading}[/italic]")
         out.print(f"   {hit.snippet()}", highlight=False)
     err.print(f"[dim]{len(result.hits)} résultats en {result.took_ms:.0f} ms ({result.mode})[/dim]")
+
+
+@app.command("datasets")
+def datasets(
+    description: Annotated[str, typer.Argument(help="Le besoin, en mots simples")],
+    theme: Annotated[
+        str | None, typer.Option("--theme", help="Thème ou catégorie (ex. Hydrographie)")
+    ] = None,
+    bbox: Annotated[
+        str | None, typer.Option("--bbox", help="Emprise ouest,sud,est,nord (degrés)")
+    ] = None,
+    updated_after: Annotated[
+        datetime | None,
+        typer.Option(
+            "--updated-after", formats=["%Y-%m-%d"], help="Mis à jour depuis (AAAA-MM-JJ)"
+        ),
+    ] = None,
+    k: Annotated[int, typer.Option("-k", min=1, max=50, help="Nombre de fiches")] = 5,
+    mode: ModeOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON")] = False,
+) -> None:
+    """Trouver les fiches du catalogue qui répondent à un besoin de données."""
+    from dataclasses import asdict
+
+    from assistant.datasets import DatasetSearch, parse_bbox
+
+    settings = _settings()
+    store = factory.open_store(settings)
+    try:
+        service = factory.make_search_service(settings, factory.load_embedder(settings), store)
+        cards = DatasetSearch(service).search(
+            description,
+            k=k,
+            theme=theme,
+            bbox=parse_bbox(bbox) if bbox else None,
+            updated_after=updated_after.date() if updated_after else None,
+            mode=mode,
+        )
+    finally:
+        store.close()
+    if as_json:
+        out.print_json(json.dumps([asdict(card) for card in cards], ensure_ascii=False))
+        return
+    if not cards:
+        out.print("Aucune fiche ne correspond ; élargissez la description ou retirez un filtre.")
+    for card in cards:
+        out.print(f"[bold]{card.rank}. {card.title}[/bold]", highlight=False)
+        details = [
+            ", ".join(card.organisations[:2]),
+            ", ".join(card.themes[:3]),
+            card.updated and f"mis à jour le {card.updated}",
+        ]
+        out.print("   " + " · ".join(part for part in details if part), highlight=False)
+        out.print(f"   {card.snippet}", highlight=False)
+        for link in card.links[:3]:
+            label = link.get("protocol") or link.get("name") or "lien"
+            out.print(f"   [dim]{label}[/dim] {link.get('url')}", highlight=False)
+        out.print(f"   [dim]fiche :[/dim] {card.record_url or card.source_path}", highlight=False)
 
 
 @app.command("eval")
@@ -246,33 +361,37 @@ def _print_eval_table(report: dict[str, Any]) -> None:
 @pii_app.command("check")
 def pii_check(
     file: Annotated[
-        Path, typer.Argument(help="Fichier à prévisualiser (.md .txt .html .pdf .docx)")
+        Path, typer.Argument(help="Fichier à prévisualiser (document ou fichier de catalogue)")
     ],
 ) -> None:
     """Afficher un fichier tel qu'il serait indexé, données personnelles remplacées."""
-    from connectors.base import SkippedDocument
     from connectors.files import FilesConnector
 
     if not file.is_file():
         raise ConfigurationError(f"Fichier introuvable : {file}")
     settings = _settings()
-    item = FilesConnector(file.parent).read(file)
-    if isinstance(item, SkippedDocument):
-        raise ConfigurationError(f"{file} : {item.reason}")
+    items = FilesConnector(file.parent).read(file)
+    documents = [item for item in items if not isinstance(item, SkippedDocument)]
+    for item in items:
+        if isinstance(item, SkippedDocument):
+            err.print(f"[yellow]ignoré[/yellow] {item.source_path} : {item.reason}")
+    if not documents:
+        raise ConfigurationError(f"{file} : aucun document lisible.")
     with err.status("Chargement du garde (Presidio, spaCy)…"):
         redactor = factory.make_redactor(settings)
-    redaction = redactor.redact_document(item)
-    document = redaction.document
-    out.print(f"[bold]{document.title}[/bold]", highlight=False)
-    for section in document.sections:
-        where = " · ".join(
-            part for part in (section.heading, section.page and f"page {section.page}") if part
-        )
-        if where:
-            out.print(f"\n[italic]{where}[/italic]", highlight=False)
-        out.print(section.text, highlight=False, markup=False)
-    counts = ", ".join(f"{kind} : {n}" for kind, n in redaction.counts.most_common())
-    err.print(f"\n[bold]Remplacements[/bold] : {counts or 'aucun'}")
+    for original in documents:
+        redaction = redactor.redact_document(original)
+        document = redaction.document
+        out.print(f"[bold]{document.title}[/bold]", highlight=False)
+        for section in document.sections:
+            where = " · ".join(
+                part for part in (section.heading, section.page and f"page {section.page}") if part
+            )
+            if where:
+                out.print(f"\n[italic]{where}[/italic]", highlight=False)
+            out.print(section.text, highlight=False, markup=False)
+        counts = ", ".join(f"{kind} : {n}" for kind, n in redaction.counts.most_common())
+        err.print(f"\n[bold]Remplacements[/bold] : {counts or 'aucun'}\n")
 
 
 @pii_app.command("eval")

@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from connectors.errors import ConfigurationError
-from indexing.sparse import fold
+from connectors.text import fold
 
 
 class QueryExpander:

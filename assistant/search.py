@@ -26,6 +26,7 @@ class Hit:
     page: int | None
     heading: str | None
     text: str
+    payload: dict[str, Any]  # every stored field (catalogue cards read theirs from here)
 
     @classmethod
     def from_payload(cls, rank: int, score: float, payload: dict[str, Any]) -> Hit:
@@ -39,6 +40,7 @@ class Hit:
             page=payload.get("page"),
             heading=payload.get("heading"),
             text=str(payload.get("text", "")),
+            payload=payload,
         )
 
     def snippet(self, length: int = 240) -> str:

@@ -74,7 +74,7 @@ def phase_index(corpus: Path, data_dir: Path, model_dir: Path, limit: int) -> di
     connector = factory.files_connector(settings, corpus, None)
     paths = connector.paths()
     started = time.perf_counter()
-    items = (connector.read(p) for p in paths)
+    items = (item for p in paths for item in connector.read(p))
     if limit:
         items = _limit_chunks(items, pipeline, limit)
     report = pipeline.run(items, root=str(corpus))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,9 @@ class SourceDocument:
     modified: datetime
     file_type: str
     access_groups: tuple[str, ...] = field(default_factory=tuple)
+    # Extra payload fields a source knows (a catalogue record's organisations, themes,
+    # extent, links): stored with every chunk, shown on result cards, used by filters.
+    metadata: dict[str, Any] = field(default_factory=dict)
 
     @property
     def text_length(self) -> int:

@@ -1,4 +1,9 @@
-"""The files connector: a folder tree of .md .txt .html .pdf .docx documents."""
+"""The files connector: a folder tree of documents and catalogue files.
+
+A text file (.md .txt .html .pdf .docx) is one document; a catalogue file (ISO 19139 or
+19115-3 XML, DCAT RDF/Turtle/JSON-LD, CKAN or GeoNetwork JSON) holds one document per
+record, even when it holds many (a CSW response, a DCAT catalogue).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from connectors.base import SkippedDocument, SourceDocument
+from connectors.catalogue.document import catalogue_documents
+from connectors.catalogue.formats import parse_catalogue
 from connectors.errors import SourceError
+from connectors.formats.csv import parse_csv
 from connectors.formats.docx import parse_docx
 from connectors.formats.html import parse_html
 from connectors.formats.pdf import parse_pdf
@@ -28,8 +36,11 @@ PARSERS: dict[str, Callable[[bytes], ParsedFile]] = {
     ".htm": parse_html,
     ".pdf": parse_pdf,
     ".docx": parse_docx,
+    ".csv": parse_csv,
 }
+CATALOGUE_SUFFIXES = (".xml", ".rdf", ".json", ".jsonld", ".ttl")
 DEFAULT_KIND = "procedure"
+Item = SourceDocument | SkippedDocument
 
 
 def relative_id(root: Path, path: Path) -> str:
@@ -76,33 +87,52 @@ class FilesConnector:
             found.extend(Path(folder) / name for name in sorted(files) if not name.startswith("."))
         return found
 
-    def scan(self) -> Iterator[SourceDocument | SkippedDocument]:
-        """Yield each file as a document, or the reason it was skipped."""
+    def scan(self) -> Iterator[Item]:
+        """Yield each document of each file, or the reason it was skipped."""
         for path in self.paths():
-            yield self.read(path)
+            yield from self.read(path)
 
-    def read(self, path: Path) -> SourceDocument | SkippedDocument:
-        """Read and parse one file; never raises for a bad file."""
+    def read(self, path: Path) -> list[Item]:
+        """Read and parse one file into its documents; never raises for a bad file."""
         doc_id = relative_id(self.root, path)
         suffix = path.suffix.lower()
-        parser = PARSERS.get(suffix)
-        if parser is None:
-            formats = " ".join(sorted({ext for ext in PARSERS if ext != ".markdown"}))
-            return SkippedDocument(
-                doc_id,
-                f"extension non prise en charge ({suffix or 'aucune'}) ; formats lus : {formats}",
+        if suffix not in PARSERS and suffix not in CATALOGUE_SUFFIXES:
+            formats = " ".join(
+                sorted({ext for ext in (*PARSERS, *CATALOGUE_SUFFIXES) if ext != ".markdown"})
             )
+            return [
+                SkippedDocument(
+                    doc_id,
+                    f"extension non prise en charge ({suffix or 'aucune'}) ; formats lus : "
+                    f"{formats}",
+                )
+            ]
         try:
             stat = path.stat()
             data = path.read_bytes()
         except FileNotFoundError:
-            return SkippedDocument(doc_id, "fichier disparu pendant l'indexation")
+            return [SkippedDocument(doc_id, "fichier disparu pendant l'indexation")]
         except PermissionError:
-            return SkippedDocument(doc_id, "lecture refusée (droits insuffisants)")
+            return [SkippedDocument(doc_id, "lecture refusée (droits insuffisants)")]
         except OSError as exc:
-            return SkippedDocument(doc_id, f"lecture impossible ({exc.strerror or exc})")
+            return [SkippedDocument(doc_id, f"lecture impossible ({exc.strerror or exc})")]
         if not data.strip():
-            return SkippedDocument(doc_id, "fichier vide")
+            return [SkippedDocument(doc_id, "fichier vide")]
+        modified = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
+        if suffix in CATALOGUE_SUFFIXES:
+            return self._read_catalogue(doc_id, data, modified)
+        return [self._read_text(path, doc_id, data, modified)]
+
+    def _read_catalogue(self, doc_id: str, data: bytes, modified: datetime) -> list[Item]:
+        try:
+            parsed = parse_catalogue(data, doc_id)
+        except Exception as exc:  # a parser bug must not stop the run
+            logger.exception("Unexpected catalogue parser failure on %s", doc_id)
+            return [SkippedDocument(doc_id, f"erreur inattendue de lecture ({type(exc).__name__})")]
+        return catalogue_documents(parsed, source_path=doc_id, modified=modified)
+
+    def _read_text(self, path: Path, doc_id: str, data: bytes, modified: datetime) -> Item:
+        parser = PARSERS[path.suffix.lower()]
         try:
             parsed = parser(data)
         except UnreadableFile as exc:
@@ -119,6 +149,6 @@ class FilesConnector:
             title=parsed.title or _title_from_name(path),
             sections=tuple(parsed.sections),
             content_hash=hashlib.sha256(data).hexdigest(),
-            modified=datetime.fromtimestamp(stat.st_mtime, tz=UTC),
-            file_type=suffix.lstrip("."),
+            modified=modified,
+            file_type=path.suffix.lower().lstrip("."),
         )

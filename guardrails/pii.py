@@ -14,7 +14,7 @@ import json
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -26,7 +26,7 @@ from guardrails.policy import ALL_ENTITIES, DEFAULT_ALLOW_LIST, PERSON, PLACEHOL
 
 logger = logging.getLogger(__name__)
 
-GUARD_VERSION = "1"  # bump when recognizers change: stored documents are redone
+GUARD_VERSION = "2"  # bump when recognizers change: stored documents are redone
 
 
 class PiiEngineError(BoussoleError):
@@ -122,18 +122,25 @@ class PiiRedactor:
         return redacted, counts
 
     def redact_document(self, document: SourceDocument) -> Redaction:
-        """The document with title, headings and text redacted, in one spaCy batch."""
+        """The document with title, headings, text and metadata redacted, in one batch."""
         texts = [document.title]
         for section in document.sections:
             texts.append(section.text)
             texts.append(section.heading or "")
+        metadata_strings = list(_strings(document.metadata))
+        texts.extend(metadata_strings)
         redacted, counts = self.redact_texts(texts)
-        title, rest = redacted[0], redacted[1:]
+        title = redacted[0]
+        body = redacted[1 : 1 + 2 * len(document.sections)]
         sections = tuple(
-            Section(text=rest[2 * i], heading=rest[2 * i + 1] or None, page=section.page)
+            Section(text=body[2 * i], heading=body[2 * i + 1] or None, page=section.page)
             for i, section in enumerate(document.sections)
         )
-        return Redaction(replace(document, title=title, sections=sections), counts)
+        replacements = iter(redacted[1 + 2 * len(document.sections) :])
+        metadata = _rebuild(document.metadata, replacements)
+        return Redaction(
+            replace(document, title=title, sections=sections, metadata=metadata), counts
+        )
 
     def _keep(self, text: str, results: Iterable[Any]) -> list[Finding]:
         findings = []
@@ -242,6 +249,29 @@ _CIVILITY_WORDS = frozenset(
         "PR",
     ]
 )
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string inside metadata (dicts and lists), in a stable order."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+def _rebuild(value: Any, replacements: Iterator[str]) -> Any:
+    """``value`` with each string taken, in ``_strings`` order, from ``replacements``."""
+    if isinstance(value, str):
+        return next(replacements)
+    if isinstance(value, dict):
+        return {key: _rebuild(item, replacements) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_rebuild(item, replacements) for item in value)
+    return value
 
 
 def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -5,14 +5,9 @@ Entity names are the French words used in placeholders (``<TELEPHONE>``): one na
 settings, run reports, redacted text and the labelled test set.
 """
 
-import unicodedata
+from connectors.text import fold
 
-
-def fold(word: str) -> str:
-    """Lower case without accents, as names and words are compared."""
-    decomposed = unicodedata.normalize("NFKD", word.lower())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
+__all__ = ["fold"]
 
 PERSON = "PERSONNE"
 EMAIL = "EMAIL"

@@ -12,10 +12,13 @@ same word names an entity in settings, reports, placeholders and the test set.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import regex
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
@@ -147,18 +150,32 @@ class RuleRecognizer(EntityRecognizer):
 class _Match:
     """A regex match that can be rejected, so the search resumes inside it."""
 
-    def __init__(self, match: re.Match[str]) -> None:
+    def __init__(self, match: Any) -> None:
         self.match = match
         self.rejected = False
 
     def span(self, group: str | int) -> tuple[int, int]:
-        return self.match.span(group)
+        start, end = self.match.span(group)
+        return int(start), int(end)
 
     def start(self) -> int:
-        return self.match.start()
+        return int(self.match.start())
 
     def reject(self) -> None:
         self.rejected = True
+
+
+class PatternTimeout(RuntimeError):
+    """A pattern ran too long on a text: the text is not analysed, so not indexed."""
+
+
+_SEARCH_TIMEOUT_S = 2.0
+
+
+@functools.cache
+def _timed(pattern: re.Pattern[str]) -> Any:
+    """The same pattern under the ``regex`` engine, which can stop a runaway search."""
+    return regex.compile(pattern.pattern, pattern.flags)
 
 
 def _matches(pattern: re.Pattern[str], text: str) -> Iterator[_Match]:
@@ -168,8 +185,14 @@ def _matches(pattern: re.Pattern[str], text: str) -> Iterator[_Match]:
     character later and finds "DUPONT Jean".
     """
     position = 0
+    timed = _timed(pattern)
     while position <= len(text):
-        found = pattern.search(text, position)
+        try:
+            found = timed.search(text, position, timeout=_SEARCH_TIMEOUT_S)
+        except TimeoutError as error:
+            raise PatternTimeout(
+                f"motif trop long à évaluer sur un texte de {len(text)} caractères"
+            ) from error
         if found is None:
             return
         match = _Match(found)
@@ -561,7 +584,7 @@ _STREET = rf"(?:{_NUMBER}[ ]+)?(?i:{_STREET_TYPES})[ ]+{_PLACE_NAME}"
 _PLACE = rf"(?i:{_PLACE_TYPES})[ ]+{_PLACE_NAME}"
 _UNIT = (
     r"(?i:lot|appartement|appt\.?|app\.?|bâtiment|bat\.?|porte|étage|villa)"
-    r"[ ]*(?:n°[ ]*)?(?:\d+[A-Za-z]?|[A-Z]\b)"
+    r"(?:[ ]*(?:n°[ ]*)?\d+[A-Za-z]?|[ ]+[A-Z]\b)"
 )
 _POBOX = r"(?:BP|B\.P\.|(?i:boîte postale|boite postale))[ ]*(?:n°[ ]*)?[A-Z]?\d{1,6}"
 _POSTCODE = (
@@ -573,6 +596,7 @@ _PART = rf"(?:{_STREET}|{_PLACE}|{_UNIT}|{_POBOX})"
 # la Moselle", "PK6"); only counted when a postcode follows.
 _DISTRICT = rf"(?:{_WORD}|PK ?\d+)(?:[ ]+(?:{_PARTICLE}[ ]?)?{_WORD}){{0,3}}"
 _JOIN = r"[ ]*[,\-–—]?[ ]*"
+_SEPARATOR = r"[ ]*[,\-–—][ ]*"  # a district is set apart by a comma or a dash
 
 
 _STRONG_ADDRESS = re.compile(
@@ -594,8 +618,8 @@ def address_recognizer() -> RuleRecognizer:
     with no number, PO box, named lot or postcode counts only after an address word.
     """
     address = re.compile(
-        rf"(?<![\w]){_PART}(?:{_JOIN}{_PART})*"
-        rf"(?:(?:{_JOIN}(?:{_PART}|{_DISTRICT}))*{_JOIN}{_POSTCODE})?"
+        rf"(?<![\w]){_PART}(?:{_JOIN}{_PART}){{0,4}}"
+        rf"(?:(?:{_SEPARATOR}(?:{_PART}|{_DISTRICT})){{0,3}}{_JOIN}{_POSTCODE})?"
     )
     return RuleRecognizer(
         ADDRESS,

@@ -11,22 +11,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from indexing.sparse import SparseVector
-
-
-@dataclass(frozen=True)
-class FilterFields:
-    """The payload fields searches filter on, one entry per point."""
-
-    kinds: list[str]
-    doc_ids: list[str]
-    path_prefixes: list[frozenset[str]]
 
 
 class SparseMatrix:
@@ -75,27 +65,17 @@ class LocalSparseIndex:
         self,
         ids: list[Any],
         matrices: dict[str, SparseMatrix],
-        fields: FilterFields,
     ) -> None:
         self.ids = ids
         self.matrices = matrices
-        self.fields = fields
 
-    def allowed(
-        self, kinds: Sequence[str], path_prefix: str | None, doc_ids: Sequence[str]
-    ) -> NDArray[np.bool_]:
-        """Mask of the points a search's filters let through (same rules as the Qdrant filter)."""
-        mask = np.ones(len(self.ids), dtype=bool)
-        if kinds:
-            wanted = set(kinds)
-            mask &= np.fromiter((k in wanted for k in self.fields.kinds), dtype=bool)
-        if doc_ids:
-            chosen = set(doc_ids)
-            mask &= np.fromiter((d in chosen for d in self.fields.doc_ids), dtype=bool)
-        if path_prefix:
-            prefix = path_prefix.strip("/")
-            mask &= np.fromiter((prefix in p for p in self.fields.path_prefixes), dtype=bool)
-        return mask
+    def mask(self, allowed: set[Any] | None) -> NDArray[np.bool_]:
+        """Mask of the points a search may return (``None``: all of them)."""
+        if allowed is None:
+            return np.ones(len(self.ids), dtype=bool)
+        return np.fromiter(
+            (point in allowed for point in self.ids), dtype=bool, count=len(self.ids)
+        )
 
     def top(
         self, name: str, query: SparseVector, limit: int, mask: NDArray[np.bool_]

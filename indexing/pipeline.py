@@ -13,7 +13,7 @@ import logging
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -64,7 +64,7 @@ class IndexReport:
     root: str
     started_at: str
     status: RunStatus = RunStatus.SUCCESS
-    files_seen: int = 0
+    documents_seen: int = 0
     documents_indexed: int = 0
     documents_unchanged: int = 0
     chunks_written: int = 0
@@ -89,9 +89,6 @@ class IndexReport:
         path = folder / f"index-{stamp}.json"
         path.write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=2), "utf-8")
         return path
-
-
-ProgressCallback = Callable[[int, int, str], None]
 
 
 def path_prefixes(source_path: str) -> list[str]:
@@ -141,8 +138,6 @@ class IndexingPipeline:
         documents: Iterable[SourceDocument | SkippedDocument],
         *,
         root: str,
-        total: int = 0,
-        progress: ProgressCallback | None = None,
     ) -> IndexReport:
         """Index every document; bad documents are reported, never fatal."""
         started = time.perf_counter()
@@ -165,9 +160,7 @@ class IndexingPipeline:
             timings["read"] += time.perf_counter() - tick
             if item is None:
                 break
-            report.files_seen += 1
-            if progress:
-                progress(report.files_seen, total, item.source_path)
+            report.documents_seen += 1
             if isinstance(item, SkippedDocument):
                 report.skipped.append(SkippedFile(item.source_path, item.reason))
                 logger.warning("Skipped %s: %s", item.source_path, item.reason)
@@ -266,7 +259,7 @@ def label_text(document: SourceDocument, chunk: Chunk) -> str:
 
 
 def _payload(document: SourceDocument, chunk: Chunk) -> dict[str, Any]:
-    return {
+    payload = {
         "source_path": document.source_path,
         "path_prefixes": path_prefixes(document.source_path),
         "kind": document.kind,
@@ -280,3 +273,8 @@ def _payload(document: SourceDocument, chunk: Chunk) -> dict[str, Any]:
         "modified": document.modified.isoformat(timespec="seconds"),
         "access_groups": list(document.access_groups),
     }
+    clash = payload.keys() & document.metadata.keys()
+    if clash:
+        raise ValueError(f"metadata would overwrite payload fields: {sorted(clash)}")
+    payload.update(document.metadata)
+    return payload

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import tempfile
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,15 +18,10 @@ from typing import Any
 from py_rust_stemmers import SnowballStemmer
 
 from connectors.errors import ModelError
+from connectors.text import fold
 
 # Elided articles and pronouns left alone by the tokenizer after it splits on apostrophes.
 _ELISIONS = {"l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu"}
-
-
-def fold(text: str) -> str:
-    """Lowercase and strip accents: "Données" -> "donnees"."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 class _FoldingStemmer:

@@ -11,6 +11,7 @@ import logging
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from qdrant_client import QdrantClient, models
 from qdrant_client.hybrid.fusion import reciprocal_rank_fusion
 
 from connectors.errors import ConfigurationError, IndexUnavailableError
-from indexing.local_sparse import FilterFields, LocalSparseIndex, SparseMatrix
+from indexing.local_sparse import LocalSparseIndex, SparseMatrix
 from indexing.sparse import SparseVector
 
 logger = logging.getLogger(__name__)
@@ -27,7 +28,16 @@ DENSE = "dense"
 SPARSE = "bm25"
 SPARSE_LABEL = "bm25_label"  # title, heading and path words: a short, heavily weighted field
 SCHEMA_VERSION = 2
-_KEYWORD_FIELDS = ("doc_id", "source_path", "path_prefixes", "kind", "file_type", "version")
+_KEYWORD_FIELDS = (
+    "doc_id",
+    "source_path",
+    "path_prefixes",
+    "kind",
+    "file_type",
+    "version",
+    "facets",
+    "record_id",
+)
 _ID_NAMESPACE = uuid.UUID("6f1b9a52-3f3e-4c55-9d8c-0b5a2f2e6d11")
 
 
@@ -61,6 +71,16 @@ class SearchFilters:
     kinds: tuple[str, ...] = ()
     path_prefix: str | None = None
     doc_ids: tuple[str, ...] = field(default_factory=tuple)
+    # Catalogue records: a theme or topic (folded: "hydrographie"), an extent the record
+    # must overlap (west, south, east, north), a last update on or after a date.
+    facet: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    updated_after: date | None = None
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing is filtered."""
+        return _to_filter(self) is None
 
 
 @dataclass(frozen=True)
@@ -143,6 +163,13 @@ class QdrantStore:
             )
         self.client.create_payload_index(
             self.collection, "page", field_schema=models.PayloadSchemaType.INTEGER
+        )
+        for name in ("west", "south", "east", "north"):
+            self.client.create_payload_index(
+                self.collection, name, field_schema=models.PayloadSchemaType.FLOAT
+            )
+        self.client.create_payload_index(
+            self.collection, "updated", field_schema=models.PayloadSchemaType.DATETIME
         )
 
     def drop(self) -> None:
@@ -269,11 +296,7 @@ class QdrantStore:
     ) -> list[StoredHit]:
         """The same fusion as the server path, with sparse lists scored by numpy."""
         index = self._local_sparse_index()
-        mask = index.allowed(
-            filters.kinds if filters else (),
-            filters.path_prefix if filters else None,
-            filters.doc_ids if filters else (),
-        )
+        mask = index.mask(self._matching_ids(filters))
         lists: list[list[models.ScoredPoint]] = []
         for name, query in rankings:
             if isinstance(query, list):
@@ -320,15 +343,35 @@ class QdrantStore:
             if offset is None:
                 return
 
+    def _matching_ids(self, filters: SearchFilters | None) -> set[Any] | None:
+        """Ids of the points a filter lets through, as Qdrant itself decides; None = all.
+
+        Asking Qdrant keeps one definition of what each filter means for both paths.
+        """
+        query_filter = _to_filter(filters)
+        if query_filter is None:
+            return None
+        ids: set[Any] = set()
+        offset: Any = None
+        while True:
+            points, offset = self.client.scroll(
+                self.collection,
+                scroll_filter=query_filter,
+                limit=4096,
+                offset=offset,
+                with_payload=False,
+                with_vectors=False,
+            )
+            ids.update(point.id for point in points)
+            if offset is None:
+                return ids
+
     def _local_sparse_index(self) -> LocalSparseIndex:
         if self._sparse_index is not None:
             return self._sparse_index
         ids: list[Any] = []
         vectors: dict[str, list[SparseVector | None]] = {SPARSE: [], SPARSE_LABEL: []}
-        fields = FilterFields(kinds=[], doc_ids=[], path_prefixes=[])
-        points = self._all_points(
-            ["kind", "doc_id", "path_prefixes"], with_vectors=[SPARSE, SPARSE_LABEL]
-        )
+        points = self._all_points([], with_vectors=[SPARSE, SPARSE_LABEL])
         for point in points:
             ids.append(point.id)
             stored = point.vector if isinstance(point.vector, dict) else {}
@@ -339,12 +382,8 @@ class QdrantStore:
                     if isinstance(vector, models.SparseVector)
                     else None
                 )
-            payload = point.payload or {}
-            fields.kinds.append(str(payload.get("kind", "")))
-            fields.doc_ids.append(str(payload.get("doc_id", "")))
-            fields.path_prefixes.append(frozenset(payload.get("path_prefixes") or ()))
         self._sparse_index = LocalSparseIndex(
-            ids, {name: SparseMatrix(column) for name, column in vectors.items()}, fields
+            ids, {name: SparseMatrix(column) for name, column in vectors.items()}
         )
         return self._sparse_index
 
@@ -369,6 +408,27 @@ def _to_filter(filters: SearchFilters | None) -> models.Filter | None:
         must.append(
             models.FieldCondition(
                 key="path_prefixes", match=models.MatchValue(value=filters.path_prefix.strip("/"))
+            )
+        )
+    if filters.facet:
+        must.append(
+            models.FieldCondition(key="facets", match=models.MatchValue(value=filters.facet))
+        )
+    if filters.bbox:
+        west, south, east, north = filters.bbox
+        # Boxes overlap when neither lies wholly beside the other.
+        must.extend(
+            [
+                models.FieldCondition(key="west", range=models.Range(lte=east)),
+                models.FieldCondition(key="east", range=models.Range(gte=west)),
+                models.FieldCondition(key="south", range=models.Range(lte=north)),
+                models.FieldCondition(key="north", range=models.Range(gte=south)),
+            ]
+        )
+    if filters.updated_after:
+        must.append(
+            models.FieldCondition(
+                key="updated", range=models.DatetimeRange(gte=filters.updated_after)
             )
         )
     return models.Filter(must=must) if must else None

@@ -104,7 +104,7 @@ def make_pipeline(
 
 def index_folder(pipeline: IndexingPipeline, root: Path, kind: str | None = None):  # type: ignore[no-untyped-def]
     connector = FilesConnector(root, kind=kind)
-    return pipeline.run((connector.read(p) for p in connector.paths()), root=str(root))
+    return pipeline.run(connector.scan(), root=str(root))
 
 
 @pytest.fixture(scope="session")

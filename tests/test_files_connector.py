@@ -146,7 +146,7 @@ def test_file_deleted_mid_run_is_reported(tmp_path: Path) -> None:
     connector = FilesConnector(tmp_path)
     paths = connector.paths()
     (tmp_path / "b.md").unlink()
-    items = [connector.read(p) for p in paths]
+    items = [item for p in paths for item in connector.read(p)]
     assert isinstance(items[0], SourceDocument)
     assert isinstance(items[1], SkippedDocument) and "disparu" in items[1].reason
 
@@ -158,7 +158,7 @@ def test_real_corpus_scanned_pdf_needs_ocr() -> None:
     if not scanned:
         pytest.skip("shared corpus absent")
     connector = FilesConnector(CORPUS)
-    reasons = [connector.read(p) for p in scanned]
+    reasons = [item for p in scanned for item in connector.read(p)]
     assert any(isinstance(r, SkippedDocument) and "OCR" in r.reason for r in reasons)
 
 
@@ -168,7 +168,7 @@ def test_pdf_with_one_word_per_text_line_keeps_its_lines() -> None:
     path = CORPUS / "conventions" / "api_gouv_fr" / "CGU API Particulier.pdf"
     if not path.exists():
         pytest.skip("shared corpus absent")
-    doc = FilesConnector(CORPUS).read(path)
+    [doc] = FilesConnector(CORPUS).read(path)
     assert isinstance(doc, SourceDocument)
     lines = [line for s in doc.sections for line in s.text.splitlines() if line.strip()]
     assert sum(len(line.split()) for line in lines) / len(lines) > 4

@@ -110,6 +110,8 @@ def test_personal_data_is_found(redactor: PiiRedactor, text: str, entity: str, v
         "Mise en place de la Convention au cours de la réunion du comité.",
         "SIRET 498 516 541 00114 (clé fausse) et NIR 1 85 05 78 006 084 92 (clé fausse).",
         "Fiche pratique : Cliquez sur Valider puis Télécharger le récépissé.",
+        # Capitals that once sent the address pattern into exponential backtracking.
+        "PLUi numérisé sur la commune de PLUI PORTES DU BERRY ENTRE LOIRE ET VAL D'AUBOIS.",
     ],
 )
 def test_what_is_not_personal_is_left_alone(redactor: PiiRedactor, text: str) -> None:

@@ -180,7 +180,9 @@ def test_in_memory_bm25_ranks_exactly_like_qdrant(
     docs = tmp_path / "docs"
     write_corpus(docs)
     (docs / "rh" / "télétravail.md").write_text(
-        "# Télétravail\nLa demande de télétravail se fait auprès du chef de service.\n"
+        # Wording that gives no exact BM25 tie with congés.md: tied points may come back
+        # in either order, from Qdrant as from numpy.
+        "# Télétravail\nLa demande de télétravail se fait par écrit auprès du chef de service.\n"
         "## Jours\nDeux jours de télétravail par semaine.",
         "utf-8",
     )
@@ -202,7 +204,11 @@ def test_in_memory_bm25_ranks_exactly_like_qdrant(
             assert [(h.source_path, h.text) for h in fast] == [
                 (h.source_path, h.text) for h in slow
             ], (query, mode)
-            assert [round(h.score, 6) for h in fast] == [round(h.score, 6) for h in slow]
+            assert [round(h.score, 6) for h in fast] == [round(h.score, 6) for h in slow], (
+                query,
+                mode,
+                filters,
+            )
     store.in_memory_bm25 = True
     (docs / "informatique.md").unlink()
     (docs / "rh" / "nouveau.md").write_text("# Badge\nLe badge se demande à l'accueil.", "utf-8")
