@@ -62,7 +62,7 @@ eval: model
 			--mode $$mode --report $(EVAL_DIR)/reports/eval-dev-$$mode.json || exit 1; \
 	done
 
-bench: model
+bench: model pycsw
 	BOUSSOLE_TEST_MODEL_DIR=$(abspath $(MODEL_DIR)) $(BIN)/python bench/bench.py --corpus $(CORPUS)
 
 # Re-resolve the pinned, hashed requirements after editing pyproject.toml.

@@ -296,3 +296,28 @@ def test_an_exception_report_is_a_clear_error() -> None:
             list(CswHarvester(CswSource(url, retries=0)).harvest())
     finally:
         server.shutdown()
+
+
+def test_cli_harvest_is_incremental_and_cli_datasets_prints_cards(
+    tmp_path: Path, model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    monkeypatch.setenv("BOUSSOLE_SETTINGS", str(Path(__file__).parents[1] / "settings.yaml"))
+    monkeypatch.setenv("BOUSSOLE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("BOUSSOLE_EMBEDDING__MODEL", str(model_dir))
+    runner = CliRunner()
+    with pycsw_server(CATALOGUE / "iso19139_plume", tmp_path) as csw:
+        first = runner.invoke(app, ["harvest", csw.url, "--name", "geocat"])
+        assert first.exit_code == 0, first.output
+        assert "6 indexés" in first.output and "(complet)" in first.output
+        second = runner.invoke(app, ["harvest", csw.url, "--name", "geocat"])
+        assert second.exit_code == 0, second.output
+        assert "fiches modifiées depuis le" in second.output
+    state = json.loads((tmp_path / "data" / "state" / "harvests.json").read_text("utf-8"))
+    assert state["geocat"]["url"] == csw.url
+    found = runner.invoke(app, ["datasets", "le sentier piéton qui longe la côte", "-k", "2"])
+    assert found.exit_code == 0, found.output
+    assert "littoral" in found.output.lower() and "GetRecordById" in found.output

@@ -173,3 +173,15 @@ def test_pdf_with_one_word_per_text_line_keeps_its_lines() -> None:
     lines = [line for s in doc.sections for line in s.text.splitlines() if line.strip()]
     assert sum(len(line.split()) for line in lines) / len(lines) > 4
     assert any("20 appels par" in line for line in lines)
+
+
+def test_csv_rows_are_read_with_their_column_names(tmp_path: Path) -> None:
+    (tmp_path / "organismes.csv").write_text(
+        "organisme;sigle;site\nDirection du numérique;DINUM;https://numerique.gouv.fr\n"
+        "Agence sanitaire et sociale;DASS;https://dass.gouv.nc\n",
+        "utf-8",
+    )
+    doc = read_all(tmp_path)["organismes.csv"]
+    assert isinstance(doc, SourceDocument)
+    assert "organisme : Agence sanitaire et sociale ; sigle : DASS" in doc.sections[0].text
+    assert doc.sections[0].heading == "Colonnes : organisme, sigle, site — lignes 1 à 2"
