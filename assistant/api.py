@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from assistant import factory
-from assistant.datasets import DatasetSearch, parse_bbox
+from assistant.datasets import DatasetCard, DatasetSearch, parse_bbox
 from assistant.search import SearchService
 from assistant.settings import SearchMode, Settings
 from connectors.errors import BoussoleError, IndexUnavailableError
@@ -67,31 +67,11 @@ class SearchResponse(BaseModel):
     hits: list[HitOut]
 
 
-class DatasetCardOut(BaseModel):
-    """A catalogue record as a steward reads it."""
-
-    rank: int
-    score: float
-    record_id: str
-    title: str
-    snippet: str
-    organisations: list[str]
-    themes: list[str]
-    bbox: list[float] | None = Field(description="ouest, sud, est, nord (WGS 84)")
-    updated: str | None
-    temporal: tuple[str | None, str | None] | None
-    licence: str | None
-    links: list[dict[str, Any]]
-    record_url: str | None = Field(description="La fiche dans son catalogue, si connue")
-    source_path: str
-    standard: str
-
-
 class DatasetsResponse(BaseModel):
     """Catalogue records for a described need."""
 
     query: str
-    cards: list[DatasetCardOut]
+    cards: list[DatasetCard]
 
 
 class ErrorOut(BaseModel):
@@ -228,6 +208,6 @@ def create_app(settings: Settings) -> FastAPI:
             updated_after=updated_after,
             mode=mode,
         )
-        return DatasetsResponse(query=q, cards=[DatasetCardOut(**card.__dict__) for card in cards])
+        return DatasetsResponse(query=q, cards=cards)
 
     return app

@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from assistant import factory
+from assistant.search import SearchService
 from assistant.settings import SearchMode, Settings, load_settings
 from connectors.base import SkippedDocument, SourceDocument
 from connectors.errors import BoussoleError, ConfigurationError
@@ -46,6 +48,16 @@ ModeOption = Annotated[SearchMode | None, typer.Option("--mode", help="hybrid, d
 
 def _settings() -> Settings:
     return load_settings()
+
+
+@contextmanager
+def _search_service(settings: Settings) -> Iterator[SearchService]:
+    """The search service over the index, which is closed afterwards (it locks in local mode)."""
+    store = factory.open_store(settings)
+    try:
+        yield factory.make_search_service(settings, factory.load_embedder(settings), store)
+    finally:
+        store.close()
 
 
 def _progress() -> Progress:
@@ -215,19 +227,18 @@ def search(
 ) -> None:
     """Chercher les passages qui répondent à une question."""
     settings = _settings()
-    store = factory.open_store(settings)
-    try:
-        service = factory.make_search_service(settings, factory.load_embedder(settings), store)
+    with _search_service(settings) as service:
         filters = SearchFilters(kinds=(kind,)) if kind else None
         result = service.search(query, k=k, mode=mode, filters=filters)
-    finally:
-        store.close()
     if as_json:
         payload: dict[str, Any] = {
             "query": result.query,
             "mode": result.mode.value,
             "took_ms": result.took_ms,
-            "hits": [hit.__dict__ for hit in result.hits],
+            "hits": [
+                {key: value for key, value in hit.__dict__.items() if key != "payload"}
+                for hit in result.hits
+            ],
         }
         out.print_json(json.dumps(payload, ensure_ascii=False))
         return
@@ -268,9 +279,7 @@ def datasets(
     from assistant.datasets import DatasetSearch, parse_bbox
 
     settings = _settings()
-    store = factory.open_store(settings)
-    try:
-        service = factory.make_search_service(settings, factory.load_embedder(settings), store)
+    with _search_service(settings) as service:
         cards = DatasetSearch(service).search(
             description,
             k=k,
@@ -279,8 +288,6 @@ def datasets(
             updated_after=updated_after.date() if updated_after else None,
             mode=mode,
         )
-    finally:
-        store.close()
     if as_json:
         out.print_json(json.dumps([asdict(card) for card in cards], ensure_ascii=False))
         return
@@ -316,18 +323,13 @@ def evaluate(
     settings = _settings()
     items = load_questions(questions)
     chosen = mode or settings.search.mode
-    store = factory.open_store(settings)
-    try:
-        service = factory.make_search_service(settings, factory.load_embedder(settings), store)
-        with _progress() as progress:
-            task = progress.add_task("Évaluation", total=len(items), current="")
-            results = evaluate(
-                items,
-                lambda q: service.ranked_paths(q, depth=10, mode=chosen),
-                progress=lambda n: progress.update(task, completed=n),
-            )
-    finally:
-        store.close()
+    with _search_service(settings) as service, _progress() as progress:
+        task = progress.add_task("Évaluation", total=len(items), current="")
+        results = evaluate(
+            items,
+            lambda q: service.ranked_paths(q, depth=10, mode=chosen),
+            progress=lambda n: progress.update(task, completed=n),
+        )
     report = build_report(results, questions_file=questions.name, mode=chosen.value)
     _print_eval_table(report)
     if report_file is not None:
