@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from assistant.search import Hit, SearchService
+from assistant.search import Hit, SearchService, group_hits
 from assistant.settings import SearchMode
 from connectors.errors import InvalidQueryError
 from connectors.text import fold
@@ -103,14 +103,9 @@ class DatasetSearch:
         )
         limit = min(self.search_service.settings.max_k, max(k * 4, k))
         result = self.search_service.search(description, k=limit, mode=mode, filters=filters)
-        cards: list[DatasetCard] = []
-        seen: set[str] = set()
-        for hit in result.hits:
-            record = str(hit.payload.get("doc_id") or hit.source_path)
-            if record in seen:
-                continue
-            seen.add(record)
-            cards.append(DatasetCard.from_hit(len(cards) + 1, hit))
-            if len(cards) == k:
-                break
-        return cards
+        groups = group_hits(
+            result.hits,
+            lambda hit: str(hit.payload.get("doc_id") or hit.source_path),
+            self.search_service.settings.doc_evidence,
+        )
+        return [DatasetCard.from_hit(rank, hits[0]) for rank, hits in enumerate(groups[:k], 1)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,8 +126,26 @@ class SearchService:
     ) -> list[str]:
         """Distinct source paths in rank order, as the evaluation scores them."""
         result = self.search(query, k=min(self.settings.max_k, depth * 5), mode=mode)
-        paths: list[str] = []
-        for hit in result.hits:
-            if hit.source_path not in paths:
-                paths.append(hit.source_path)
-        return paths[:depth]
+        groups = group_hits(result.hits, lambda hit: hit.source_path, self.settings.doc_evidence)
+        return [hits[0].source_path for hits in groups[:depth]]
+
+
+# How many passages after a document's best one add to its score.
+EVIDENCE_PASSAGES = 3
+
+
+def group_hits(hits: Sequence[Hit], key: Callable[[Hit], str], evidence: float) -> list[list[Hit]]:
+    """Hits grouped by document, best document first.
+
+    A document scores its best passage plus ``evidence`` times the scores of its next few
+    passages: one that answers in several places outranks one that matches once by luck.
+    """
+    groups: dict[str, list[Hit]] = {}
+    for hit in hits:
+        groups.setdefault(key(hit), []).append(hit)
+
+    def score(group: list[Hit]) -> float:
+        scores = sorted((hit.score for hit in group), reverse=True)
+        return scores[0] + evidence * sum(scores[1 : 1 + EVIDENCE_PASSAGES])
+
+    return sorted(groups.values(), key=score, reverse=True)
