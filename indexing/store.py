@@ -107,6 +107,7 @@ class QdrantStore:
         # The local file lock guarantees no other process writes behind this cache.
         self.in_memory_bm25 = in_memory_bm25 and config.url is None
         self._sparse_index: LocalSparseIndex | None = None
+        self._filtered: dict[str, set[Any]] = {}  # points each filter lets through
 
     def close(self) -> None:
         """Release the local-mode lock or the server connection."""
@@ -174,7 +175,7 @@ class QdrantStore:
 
     def drop(self) -> None:
         """Delete the whole collection."""
-        self._sparse_index = None
+        self._forget_local_index()
         if self.exists():
             self.client.delete_collection(self.collection)
 
@@ -209,7 +210,7 @@ class QdrantStore:
             )
             for chunk in chunks
         ]
-        self._sparse_index = None
+        self._forget_local_index()
         if points:
             self.client.upsert(self.collection, points=points, wait=True)
         stale = models.Filter(
@@ -222,7 +223,7 @@ class QdrantStore:
         """Remove every chunk of the given documents."""
         if not doc_ids:
             return
-        self._sparse_index = None
+        self._forget_local_index()
         selector = models.Filter(
             must=[models.FieldCondition(key="doc_id", match=models.MatchAny(any=list(doc_ids)))]
         )
@@ -300,21 +301,12 @@ class QdrantStore:
         lists: list[list[models.ScoredPoint]] = []
         for name, query in rankings:
             if isinstance(query, list):
-                lists.append(
-                    self.client.query_points(
-                        self.collection,
-                        query=query,
-                        using=name,
-                        limit=candidates,
-                        query_filter=_to_filter(filters),
-                        with_payload=False,
-                    ).points
-                )
+                ranked = index.top_dense(query, candidates, mask)
             else:
                 ranked = index.top(name, query, candidates, mask)
-                lists.append(
-                    [models.ScoredPoint(id=pid, version=0, score=score) for pid, score in ranked]
-                )
+            lists.append(
+                [models.ScoredPoint(id=pid, version=0, score=score) for pid, score in ranked]
+            )
         fused = reciprocal_rank_fusion(
             lists, limit=limit, ranking_constant_k=rrf_k, weights=weights
         )
@@ -343,14 +335,23 @@ class QdrantStore:
             if offset is None:
                 return
 
+    def _forget_local_index(self) -> None:
+        """Writes change what the in-memory copies hold: rebuild them on the next search."""
+        self._sparse_index = None
+        self._filtered = {}
+
     def _matching_ids(self, filters: SearchFilters | None) -> set[Any] | None:
         """Ids of the points a filter lets through, as Qdrant itself decides; None = all.
 
-        Asking Qdrant keeps one definition of what each filter means for both paths.
+        Asking Qdrant keeps one definition of what each filter means for both paths; the
+        answer is kept until the next write (searches repeat the same few filters).
         """
         query_filter = _to_filter(filters)
         if query_filter is None:
             return None
+        key = repr(filters)
+        if key in self._filtered:
+            return self._filtered[key]
         ids: set[Any] = set()
         offset: Any = None
         while True:
@@ -364,6 +365,7 @@ class QdrantStore:
             )
             ids.update(point.id for point in points)
             if offset is None:
+                self._filtered[key] = ids
                 return ids
 
     def _local_sparse_index(self) -> LocalSparseIndex:
@@ -371,10 +373,12 @@ class QdrantStore:
             return self._sparse_index
         ids: list[Any] = []
         vectors: dict[str, list[SparseVector | None]] = {SPARSE: [], SPARSE_LABEL: []}
-        points = self._all_points([], with_vectors=[SPARSE, SPARSE_LABEL])
+        dense: list[list[float]] = []
+        points = self._all_points([], with_vectors=[DENSE, SPARSE, SPARSE_LABEL])
         for point in points:
             ids.append(point.id)
             stored = point.vector if isinstance(point.vector, dict) else {}
+            dense.append(list(stored.get(DENSE) or []))  # type: ignore[arg-type]
             for name, column in vectors.items():
                 vector = stored.get(name)
                 column.append(
@@ -383,7 +387,7 @@ class QdrantStore:
                     else None
                 )
         self._sparse_index = LocalSparseIndex(
-            ids, {name: SparseMatrix(column) for name, column in vectors.items()}
+            ids, {name: SparseMatrix(column) for name, column in vectors.items()}, dense
         )
         return self._sparse_index
 
