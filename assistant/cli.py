@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,6 +35,10 @@ models_app = typer.Typer(help="Modèles d'embedding locaux.", no_args_is_help=Tr
 app.add_typer(models_app, name="models")
 pii_app = typer.Typer(help="Garde des données personnelles.", no_args_is_help=True)
 app.add_typer(pii_app, name="pii")
+conventions_app = typer.Typer(
+    help="Registre des conventions d'échange de données.", no_args_is_help=True
+)
+app.add_typer(conventions_app, name="conventions")
 
 out = Console()
 err = Console(stderr=True)
@@ -450,6 +455,142 @@ def pii_eval(
         report_file.parent.mkdir(parents=True, exist_ok=True)
         report_file.write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")
         err.print(f"Rapport : {report_file}")
+
+
+def _days(text: str) -> int:
+    """Days in "90d", "90j", "90" or "3m" (months of 30 days)."""
+    match = re.fullmatch(r"\s*(\d+)\s*([djm]?)\s*", text.lower())
+    if not match:
+        raise ConfigurationError(f"Durée « {text} » invalide : écrivez par exemple 90d ou 3m.")
+    number, unit = int(match.group(1)), match.group(2)
+    return number * 30 if unit == "m" else number
+
+
+def _register(settings: Settings, register: Path | None, root: Path | None) -> Any:
+    from connectors.conventions.register import load_register
+
+    path = register or settings.conventions.register
+    if path is None:
+        raise ConfigurationError(
+            "Aucun registre des conventions : donnez --register FICHIER ou le réglage "
+            "conventions.register."
+        )
+    register_root = root or settings.conventions.root or path.parent
+    loaded = load_register(path, register_root)
+    for problem in loaded.problems:
+        err.print(f"[yellow]registre[/yellow] {problem.where} : {problem.reason}")
+    return loaded
+
+
+RegisterOption = Annotated[
+    Path | None, typer.Option("--register", help="Registre YAML ou CSV des conventions")
+]
+RootOption = Annotated[
+    Path | None, typer.Option("--root", help="Dossier des fichiers cités par le registre")
+]
+TodayOption = Annotated[
+    datetime | None, typer.Option("--today", formats=["%Y-%m-%d"], help="Date de référence")
+]
+
+
+@conventions_app.command("list")
+def conventions_list(
+    register: RegisterOption = None,
+    root: RootOption = None,
+    expiring_within: Annotated[
+        str | None, typer.Option("--expiring-within", help="Échéance dans ce délai (90d, 3m)")
+    ] = None,
+    party: Annotated[str | None, typer.Option("--party", help="Partie (ex. CAFAT)")] = None,
+    dataset: Annotated[str | None, typer.Option("--dataset", help="Jeu de données")] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="en vigueur, expirée, résiliée, en projet")
+    ] = None,
+    today: TodayOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON")] = False,
+) -> None:
+    """Lister les conventions du registre, filtrées."""
+    from datetime import date as date_type
+
+    settings = _settings()
+    loaded = _register(settings, register, root)
+    day = today.date() if today else date_type.today()
+    chosen = loaded.select(
+        today=day,
+        expiring_within=_days(expiring_within) if expiring_within else None,
+        party=party,
+        dataset=dataset,
+        status=status,
+    )
+    rows = [_convention_row(convention, day) for convention in chosen]
+    if as_json:
+        out.print_json(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table(title=f"{len(rows)} convention(s) au {day:%d/%m/%Y}")
+    for column in ("id", "titre", "parties", "fin", "statut", "fichier"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row["id"],
+            row["titre"],
+            ", ".join(row["parties"]),
+            row["fin"] or "—",
+            row["statut"],
+            row["fichier"] or "—",
+        )
+    out.print(table)
+
+
+@conventions_app.command("expiring")
+def conventions_expiring(
+    output: Annotated[Path, typer.Option("--output", help="Rapport .csv ou .json")],
+    within: Annotated[str | None, typer.Option("--within", help="Délai (90d, 3m)")] = None,
+    register: RegisterOption = None,
+    root: RootOption = None,
+    today: TodayOption = None,
+) -> None:
+    """Écrire le rapport des conventions qui arrivent à échéance (pour l'envoi hebdomadaire)."""
+    import csv
+    from datetime import date as date_type
+
+    settings = _settings()
+    loaded = _register(settings, register, root)
+    day = today.date() if today else date_type.today()
+    days = _days(within) if within else settings.conventions.expiring_days
+    rows = [_convention_row(c, day) for c in loaded.select(today=day, expiring_within=days)]
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if output.suffix.lower() == ".json":
+        report = {"date": day.isoformat(), "horizon_jours": days, "conventions": rows}
+        output.write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")
+    else:
+        columns = ["id", "titre", "parties", "jeux_de_donnees", "fin", "jours_restants"]
+        columns += ["renouvellement", "statut", "fichier"]
+        with output.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(
+                handle, fieldnames=columns, extrasaction="ignore", delimiter=";"
+            )
+            writer.writeheader()
+            for row in rows:
+                lists = {key: " ; ".join(row[key]) for key in ("parties", "jeux_de_donnees")}
+                writer.writerow(row | lists)
+    out.print(f"{len(rows)} convention(s) à échéance dans les {days} jours : {output}")
+
+
+def _convention_row(convention: Any, today: Any) -> dict[str, Any]:
+    end = convention.effective_end
+    return {
+        "id": convention.id,
+        "titre": convention.title,
+        "parties": list(convention.parties),
+        "jeux_de_donnees": list(convention.datasets),
+        "finalite": convention.purpose,
+        "base_legale": convention.legal_basis,
+        "debut": convention.start.isoformat() if convention.start else None,
+        "fin": end.isoformat() if end else None,
+        "jours_restants": (end - today).days if end else None,
+        "renouvellement": convention.renewal,
+        "statut": convention.status_on(today),
+        "fichier": convention.file,
+    }
 
 
 @app.command("serve")

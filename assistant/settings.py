@@ -110,6 +110,14 @@ class PiiSettings(BaseModel):
         return value
 
 
+class ConventionsSettings(BaseModel):
+    """The DPO's register of data-exchange conventions."""
+
+    register: Path | None = None  # YAML or CSV; None = no register
+    root: Path | None = None  # folder its « fichier » paths are relative to
+    expiring_days: int = Field(default=90, ge=1, le=3650)
+
+
 class ApiSettings(BaseModel):
     """The HTTP server."""
 
@@ -139,6 +147,7 @@ class Settings(BaseSettings):
     chunking: ChunkingSettings = ChunkingSettings()
     search: SearchSettings = SearchSettings()
     pii: PiiSettings = PiiSettings()
+    conventions: ConventionsSettings = ConventionsSettings()
     api: ApiSettings = ApiSettings()
 
     @field_validator("kind_by_folder")

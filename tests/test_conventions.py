@@ -1,0 +1,122 @@
+"""The DPO's register of conventions: loading, dates, filters, expiry report."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.cli import app
+from connectors.conventions.register import load_register, parse_duration
+
+TODAY = date(2026, 11, 28)
+REGISTER = """
+conventions:
+  - id: C1
+    titre: Échange avec la CAFAT sur les affiliations
+    fichier: conventions/cafat.pdf
+    parties: [CAFAT, Province Sud]
+    jeux_de_donnees: [affiliations, cotisations]
+    debut: 2024-01-01
+    duree: 3 ans
+    renouvellement: expresse
+  - id: C2
+    titre: API Particulier
+    fichier: conventions/api.pdf
+    parties: [DINUM, Province Sud]
+    jeux_de_donnees: [quotient familial]
+    debut: 2021-02-01
+    fin: 2026-12-31
+  - id: C3
+    titre: Ancienne convention ISEE
+    parties: [ISEE]
+    debut: 2019-01-01
+    fin: 2022-12-31
+  - id: C4
+    titre: HubEE, sans échéance
+    parties: [DINUM]
+    debut: 2023-05-01
+    renouvellement: tacite
+  - id: C5
+    titre: Projet OPT-NC
+    parties: [OPT-NC]
+    statut: en projet
+  - id: C6
+    titre: Date fausse
+    debut: 2024-13-45
+  - titre: Sans identifiant
+"""
+
+
+@pytest.fixture
+def register_file(tmp_path: Path) -> Path:
+    (tmp_path / "conventions").mkdir()
+    (tmp_path / "conventions" / "api.pdf").write_bytes(b"%PDF")
+    path = tmp_path / "registre.yaml"
+    path.write_text(REGISTER, "utf-8")
+    return path
+
+
+def test_durations() -> None:
+    assert parse_duration("3 ans") == 36
+    assert parse_duration("36 mois") == 36
+    assert parse_duration("1 an et 6 mois") == 18
+    assert parse_duration("sans durée") is None
+
+
+def test_register_dates_statuses_and_problems(register_file: Path) -> None:
+    register = load_register(register_file, register_file.parent)
+    by_id = {c.id: c for c in register.conventions}
+    assert set(by_id) == {"C1", "C2", "C3", "C4", "C5", "C6"}
+    assert by_id["C1"].effective_end == date(2026, 12, 31)  # start + 3 years - 1 day
+    assert by_id["C3"].status_on(TODAY) == "expirée"
+    assert by_id["C4"].effective_end is None and by_id["C4"].status_on(TODAY) == "en vigueur"
+    assert by_id["C5"].status_on(TODAY) == "en projet"
+    reasons = " | ".join(f"{p.where} : {p.reason}" for p in register.problems)
+    assert "fichier introuvable : conventions/cafat.pdf" in reasons
+    assert "« debut » : date invalide « 2024-13-45 »" in reasons
+    assert "convention n° 7 : champ « id » manquant" in reasons
+
+
+def test_filters(register_file: Path) -> None:
+    register = load_register(register_file)
+    ids = lambda **kw: [c.id for c in register.select(today=TODAY, **kw)]  # noqa: E731
+    assert ids(expiring_within=90) == ["C1", "C2"]
+    assert ids(party="cafat") == ["C1"]
+    assert ids(party="dinum") == ["C2", "C4"]
+    assert ids(dataset="quotient") == ["C2"]
+    assert ids(status="expiree") == ["C3"]
+
+
+def test_cli_list_and_expiry_report(register_file: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    listed = runner.invoke(
+        app,
+        ["conventions", "list", "--register", str(register_file), "--party", "DINUM",
+         "--today", "2026-11-28", "--json"],
+    )  # fmt: skip
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.stdout)
+    assert [row["id"] for row in rows] == ["C2", "C4"]
+    assert rows[0]["jours_restants"] == 33 and rows[1]["fin"] is None
+    report = tmp_path / "echeances.csv"
+    done = runner.invoke(
+        app,
+        ["conventions", "expiring", "--register", str(register_file), "--within", "3m",
+         "--today", "2026-11-28", "--output", str(report)],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    lines = report.read_text("utf-8").splitlines()
+    assert lines[0].startswith("id;titre;parties") and len(lines) == 3
+    assert "CAFAT ; Province Sud" in lines[1]
+    json_report = tmp_path / "echeances.json"
+    runner.invoke(
+        app,
+        ["conventions", "expiring", "--register", str(register_file), "--today", "2026-11-28",
+         "--output", str(json_report)],
+    )  # fmt: skip
+    data = json.loads(json_report.read_text("utf-8"))
+    assert data["horizon_jours"] == 90 and len(data["conventions"]) == 2
