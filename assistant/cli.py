@@ -575,6 +575,66 @@ def conventions_expiring(
     out.print(f"{len(rows)} convention(s) à échéance dans les {days} jours : {output}")
 
 
+@conventions_app.command("check")
+def conventions_check(
+    register: RegisterOption = None,
+    root: RootOption = None,
+    report_file: Annotated[
+        Path | None, typer.Option("--report", help="Écrire le rapport JSON ici")
+    ] = None,
+) -> None:
+    """Comparer les champs lus dans le texte des conventions avec ceux du registre."""
+    from connectors.base import SourceDocument as Document
+    from connectors.conventions.extract import extract_fields
+    from connectors.files import FilesConnector
+    from eval.extraction import Expected, Found, score
+
+    settings = _settings()
+    loaded = _register(settings, register, root)
+    base = root or settings.conventions.root or (register or Path(".")).parent
+    connector = FilesConnector(base)
+    expected, found = [], {}
+    for convention in loaded.conventions:
+        if not convention.file or not (base / convention.file).is_file():
+            continue
+        documents = [d for d in connector.read(base / convention.file) if isinstance(d, Document)]
+        if not documents:
+            continue
+        values = {
+            "finalite": convention.purpose or "",
+            "base_legale": convention.legal_basis or "",
+            "duree_conservation": convention.retention or "",
+            "parties": " ; ".join(convention.parties),
+            "signature": convention.signed.isoformat() if convention.signed else "",
+        }
+        expected.append(Expected(convention.id, values, convention.evidence))
+        fields = extract_fields(documents[0].sections)
+        found[convention.id] = {
+            name: Found(field.value, field.page) for name, field in fields.items()
+        }
+    report = score(expected, found)
+    table = Table(title=f"Champs extraits de {len(expected)} conventions")
+    for column in ("champ", "énoncés", "extraits", "justes", "précision", "rappel"):
+        table.add_column(column)
+
+    def fmt(value: float | None) -> str:
+        return "—" if value is None else f"{value:.2f}"
+
+    for name, values in report["by_field"].items():
+        table.add_row(
+            name,
+            str(values["stated"]),
+            str(values["extracted"]),
+            str(values["correct"]),
+            fmt(values["precision"]),
+            fmt(values["recall"]),
+        )
+    out.print(table)
+    if report_file is not None:
+        report_file.parent.mkdir(parents=True, exist_ok=True)
+        report_file.write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")
+
+
 def _convention_row(convention: Any, today: Any) -> dict[str, Any]:
     end = convention.effective_end
     return {

@@ -120,3 +120,46 @@ def test_cli_list_and_expiry_report(register_file: Path, tmp_path: Path) -> None
     )  # fmt: skip
     data = json.loads(json_report.read_text("utf-8"))
     assert data["horizon_jours"] == 90 and len(data["conventions"]) == 2
+
+
+def test_fields_are_read_with_their_page() -> None:
+    from connectors.base import Section
+    from connectors.conventions.extract import extract_fields
+
+    sections = [
+        Section("Convention entre la Province Sud et la CAFAT.", page=1),
+        Section(
+            "Article 1. La présente convention a pour objet de définir les modalités de "
+            "transmission des affiliations. Elle est conclue pour une durée de 3 ans.",
+            page=2,
+        ),
+        Section(
+            "Le traitement repose sur l'article 6.1.e du RGPD (mission d'intérêt public). "
+            "Les données sont conservées pendant 5 ans après la fin de la convention. "
+            "Fait à Nouméa, le 12 mars 2024.",
+            page=3,
+        ),
+    ]
+    fields = extract_fields(sections)
+    assert (
+        fields["finalite"].page == 2 and "transmission des affiliations" in fields["finalite"].value
+    )
+    assert fields["duree"].value == "3 ans"
+    assert fields["base_legale"].page == 3 and "6.1.e du RGPD" in fields["base_legale"].value
+    assert fields["duree_conservation"].value.startswith("pendant 5 ans")
+    assert fields["signature"].value == "12 mars 2024"
+    assert fields["parties"].value == "Province Sud ; CAFAT"
+
+
+def test_extraction_scoring() -> None:
+    from eval.extraction import Expected, Found, same_value, score
+
+    assert same_value("pendant 6 ans à compter de l'arrêt", "pendant 6 ans")
+    assert not same_value("mission d'intérêt public", "obligation légale du responsable")
+    report = score(
+        [Expected("C1", {"finalite": "définir les conditions d'accès"}, {"finalite": 2})],
+        {"C1": {"finalite": Found("définir les conditions d'accès à l'API", 2),
+                "duree": Found("3 ans", 4)}},
+    )  # fmt: skip
+    assert report["by_field"]["finalite"]["precision"] == 1.0
+    assert report["by_field"]["duree"]["precision"] == 0.0  # the document does not state it
