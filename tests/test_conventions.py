@@ -163,3 +163,42 @@ def test_extraction_scoring() -> None:
     )  # fmt: skip
     assert report["by_field"]["finalite"]["precision"] == 1.0
     assert report["by_field"]["duree"]["precision"] == 0.0  # the document does not state it
+
+
+CORPUS_REGISTER = Path(__file__).parent / "data" / "conventions_register.yaml"
+
+
+def test_corpus_register_loads_and_names_its_missing_files() -> None:
+    from tests.conftest import CORPUS
+
+    register = load_register(CORPUS_REGISTER, CORPUS)
+    assert len(register.conventions) == 22
+    missing = sorted(p.reason for p in register.problems)
+    assert missing == [
+        "fichier introuvable : conventions/cafat/convention-cafat-2021.pdf",
+        "fichier introuvable : conventions/isee/convention-isee-ridet-2022.pdf",
+    ]
+    statuses = {c.id: c.status_on(TODAY) for c in register.conventions}
+    assert statuses["CONV-2022-004"] == "expirée" and statuses["CONV-2019-001"] == "résiliée"
+    assert statuses["CONV-2026-004"] == "en projet"
+    expiring = [c.id for c in register.select(today=TODAY, expiring_within=90)]
+    assert expiring == ["CONV-2023-005", "CONV-2025-001", "CONV-2025-002"]
+    assert [c.id for c in register.select(today=TODAY, party="cafat")] == ["CONV-2021-001"]
+
+
+def test_fields_read_from_the_corpus_agree_with_the_register(tmp_path: Path) -> None:
+    """Extraction is young: these floors record where it stands and must not fall."""
+    from tests.conftest import CORPUS
+
+    out = tmp_path / "conventions_check.json"
+    result = CliRunner().invoke(
+        app,
+        ["conventions", "check", "--register", str(CORPUS_REGISTER), "--root", str(CORPUS),
+         "--report", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text("utf-8"))
+    fields = report["by_field"]
+    assert fields["parties"]["precision"] >= 0.75
+    assert fields["duree_conservation"]["precision"] >= 0.9
+    assert fields["finalite"]["extracted"] >= 10

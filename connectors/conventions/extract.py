@@ -47,6 +47,18 @@ _DATE = (
 
 _PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
     "finalite": (
+        # The purpose of the exchange, as processing records state it, before the generic
+        # "these terms aim to define the conditions..." that every CGU opens with.
+        re.compile(
+            r"finalités?\s+(?:du\s+traitement\s+|poursuivies?\s+)?(?:est|sont|:)\s*"
+            r"(?P<value>[^.;]{10,300})",
+            re.I,
+        ),
+        re.compile(r"vise\s+à\s+(?:permettre\s+)?(?P<value>[^.;]{10,300})", re.I),
+        re.compile(
+            r"(?:le\s+service|l['’]API)[^.;]{0,80}?\s+permet(?:tent)?\s+(?P<value>[^.;]{10,300})",
+            re.I,
+        ),
         re.compile(
             r"(?:ont|a)\s+pour\s+(?:objet|finalité|but)\s+(?:de\s+)?(?P<value>[^.;]{10,300})",
             re.I,
