@@ -469,11 +469,11 @@ def _days(text: str) -> int:
 def _register(settings: Settings, register: Path | None, root: Path | None) -> Any:
     from connectors.conventions.register import load_register
 
-    path = register or settings.conventions.register
+    path = register or settings.conventions.register_file
     if path is None:
         raise ConfigurationError(
             "Aucun registre des conventions : donnez --register FICHIER ou le réglage "
-            "conventions.register."
+            "conventions.register_file."
         )
     register_root = root or settings.conventions.root or path.parent
     loaded = load_register(path, register_root)

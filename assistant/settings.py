@@ -113,7 +113,7 @@ class PiiSettings(BaseModel):
 class ConventionsSettings(BaseModel):
     """The DPO's register of data-exchange conventions."""
 
-    register: Path | None = None  # YAML or CSV; None = no register
+    register_file: Path | None = None  # YAML or CSV; None = no register
     root: Path | None = None  # folder its « fichier » paths are relative to
     expiring_days: int = Field(default=90, ge=1, le=3650)
 
