@@ -18,7 +18,8 @@ from assistant import factory
 from assistant.datasets import DatasetCard, DatasetSearch, parse_bbox
 from assistant.search import SearchService
 from assistant.settings import SearchMode, Settings
-from connectors.errors import BoussoleError, IndexUnavailableError
+from connectors.conventions.register import convention_row
+from connectors.errors import BoussoleError, ConfigurationError, IndexUnavailableError
 from indexing.store import QdrantStore, SearchFilters
 
 logger = logging.getLogger(__name__)
@@ -209,5 +210,40 @@ def create_app(settings: Settings) -> FastAPI:
             mode=mode,
         )
         return DatasetsResponse(query=q, cards=cards)
+
+    @app.get("/conventions", summary="Conventions d'échange du registre")
+    def conventions(
+        expiring_within: Annotated[
+            int | None, Query(ge=1, le=3650, description="Échéance dans ce nombre de jours")
+        ] = None,
+        party: Annotated[str | None, Query(max_length=200, description="Partie")] = None,
+        dataset: Annotated[str | None, Query(max_length=200, description="Jeu de données")] = None,
+        status: Annotated[
+            str | None, Query(max_length=40, description="en vigueur, expirée, résiliée…")
+        ] = None,
+        today: Annotated[date | None, Query(description="Date de référence (AAAA-MM-JJ)")] = None,
+    ) -> dict[str, Any]:
+        from connectors.conventions.register import load_register
+
+        path = settings.conventions.register_file
+        if path is None:
+            raise ConfigurationError(
+                "Aucun registre des conventions n'est configuré (réglage "
+                "conventions.register_file)."
+            )
+        register = load_register(path, settings.conventions.root or path.parent)
+        day = today or date.today()
+        chosen = register.select(
+            today=day,
+            expiring_within=expiring_within,
+            party=party,
+            dataset=dataset,
+            status=status,
+        )
+        return {
+            "date": day.isoformat(),
+            "conventions": [convention_row(convention, day) for convention in chosen],
+            "problems": [{"where": p.where, "reason": p.reason} for p in register.problems],
+        }
 
     return app

@@ -21,6 +21,7 @@ from assistant import factory
 from assistant.search import SearchService
 from assistant.settings import SearchMode, Settings, load_settings
 from connectors.base import SkippedDocument, SourceDocument
+from connectors.conventions.register import convention_row
 from connectors.errors import BoussoleError, ConfigurationError
 from indexing.pipeline import IndexReport, RunStatus
 from indexing.store import SearchFilters
@@ -521,7 +522,7 @@ def conventions_list(
         dataset=dataset,
         status=status,
     )
-    rows = [_convention_row(convention, day) for convention in chosen]
+    rows = [convention_row(convention, day) for convention in chosen]
     if as_json:
         out.print_json(json.dumps(rows, ensure_ascii=False))
         return
@@ -556,7 +557,7 @@ def conventions_expiring(
     loaded = _register(settings, register, root)
     day = today.date() if today else date_type.today()
     days = _days(within) if within else settings.conventions.expiring_days
-    rows = [_convention_row(c, day) for c in loaded.select(today=day, expiring_within=days)]
+    rows = [convention_row(c, day) for c in loaded.select(today=day, expiring_within=days)]
     output.parent.mkdir(parents=True, exist_ok=True)
     if output.suffix.lower() == ".json":
         report = {"date": day.isoformat(), "horizon_jours": days, "conventions": rows}
@@ -633,24 +634,6 @@ def conventions_check(
     if report_file is not None:
         report_file.parent.mkdir(parents=True, exist_ok=True)
         report_file.write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")
-
-
-def _convention_row(convention: Any, today: Any) -> dict[str, Any]:
-    end = convention.effective_end
-    return {
-        "id": convention.id,
-        "titre": convention.title,
-        "parties": list(convention.parties),
-        "jeux_de_donnees": list(convention.datasets),
-        "finalite": convention.purpose,
-        "base_legale": convention.legal_basis,
-        "debut": convention.start.isoformat() if convention.start else None,
-        "fin": end.isoformat() if end else None,
-        "jours_restants": (end - today).days if end else None,
-        "renouvellement": convention.renewal,
-        "statut": convention.status_on(today),
-        "fichier": convention.file,
-    }
 
 
 @app.command("serve")

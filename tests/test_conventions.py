@@ -202,3 +202,30 @@ def test_fields_read_from_the_corpus_agree_with_the_register(tmp_path: Path) -> 
     assert fields["parties"]["precision"] >= 0.75
     assert fields["duree_conservation"]["precision"] >= 0.9
     assert fields["finalite"]["extracted"] >= 10
+
+
+def test_api_lists_conventions_with_filters(
+    register_file: Path, tmp_path: Path, model_dir: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from assistant.api import create_app
+    from assistant.settings import load_settings
+
+    settings = load_settings(
+        tmp_path / "absent.yaml",
+        data_dir=tmp_path / "data",
+        embedding={"model": str(model_dir)},
+        conventions={"register_file": str(register_file)},
+    )
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/conventions", params={"party": "dinum", "today": "2026-11-28"})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert [row["id"] for row in body["conventions"]] == ["C2", "C4"]
+        assert any("fichier introuvable" in p["reason"] for p in body["problems"])
+        expiring = client.get(
+            "/conventions", params={"expiring_within": 90, "today": "2026-11-28"}
+        ).json()
+        assert [row["id"] for row in expiring["conventions"]] == ["C1", "C2"]
+        assert client.get("/conventions", params={"expiring_within": 0}).status_code == 422

@@ -279,3 +279,22 @@ def _convention(row: dict[str, Any], where: str) -> tuple[Convention | None, lis
     if convention.end and convention.start and convention.end < convention.start:
         problems.append(RegisterProblem(where, "« fin » antérieure à « debut »"))
     return convention, problems
+
+
+def convention_row(convention: Convention, today: date) -> dict[str, Any]:
+    """A convention as the DPO reads it (CLI table, JSON, API, expiry report)."""
+    end = convention.effective_end
+    return {
+        "id": convention.id,
+        "titre": convention.title,
+        "parties": list(convention.parties),
+        "jeux_de_donnees": list(convention.datasets),
+        "finalite": convention.purpose,
+        "base_legale": convention.legal_basis,
+        "debut": convention.start.isoformat() if convention.start else None,
+        "fin": end.isoformat() if end else None,
+        "jours_restants": (end - today).days if end else None,
+        "renouvellement": convention.renewal,
+        "statut": convention.status_on(today),
+        "fichier": convention.file,
+    }
