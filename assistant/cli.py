@@ -56,6 +56,19 @@ def _settings() -> Settings:
     return load_settings()
 
 
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _table(title: str, columns: tuple[str, ...], rows: list[list[str]]) -> Table:
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
 @contextmanager
 def _search_service(settings: Settings) -> Iterator[SearchService]:
     """The search service over the index, which is closed afterwards (it locks in local mode)."""
@@ -345,20 +358,10 @@ def evaluate(
 
 
 def _print_eval_table(report: dict[str, Any]) -> None:
-    table = Table(title=f"{report['questions']} — mode {report['mode']}")
-    for column in ("périmètre", "n", "Recall@5", "MRR@10"):
-        table.add_column(column)
-
-    def row(name: str, values: dict[str, Any]) -> None:
-        def fmt(value: float | None) -> str:
-            return "—" if value is None else f"{value:.3f}"
-
-        table.add_row(name, str(values["n"]), fmt(values["recall@5"]), fmt(values["mrr@10"]))
-
-    row("global", report["overall"])
-    for kind, values in report["by_kind"].items():
-        row(kind, values)
-    out.print(table)
+    scopes = [("global", report["overall"]), *report["by_kind"].items()]
+    rows = [[name, str(v["n"]), _fmt(v["recall@5"]), _fmt(v["mrr@10"])] for name, v in scopes]
+    columns = ("périmètre", "n", "Recall@5", "MRR@10")
+    out.print(_table(f"{report['questions']} — mode {report['mode']}", columns, rows))
     misses = [
         q for q in report["per_question"] if q["hit_rank"] is None and q["kind"] != "unanswerable"
     ]
@@ -423,34 +426,25 @@ def pii_eval(
         return [[(f.entity, f.start, f.end) for f in found] for found in redactor.find(texts)]
 
     report = score(items, find)
-    table = Table(title=f"{cases.name} — {report['cases']} textes, {report['entities']} entités")
-    for column in ("type", "n", "rappel", "rappel (bon type)", "détectés", "précision"):
-        table.add_column(column)
-
-    def fmt(value: float | None) -> str:
-        return "—" if value is None else f"{value:.3f}"
-
-    for kind, values in report["by_type"].items():
-        table.add_row(
-            kind,
-            str(values["n"]),
-            fmt(values["recall"]),
-            fmt(values["typed_recall"]),
-            str(values["predicted"]),
-            fmt(values["precision"]),
-        )
+    rows = [
+        [kind, str(v["n"]), _fmt(v["recall"]), _fmt(v["typed_recall"]), str(v["predicted"]),
+         _fmt(v["precision"])]
+        for kind, v in report["by_type"].items()
+    ]  # fmt: skip
     overall = report["overall"]
-    table.add_row(
-        "global",
-        str(report["entities"]),
-        fmt(overall["recall"]),
-        fmt(overall["typed_recall"]),
-        "",
-        fmt(overall["precision"]),
-    )
-    out.print(table)
+    rows.append(
+        ["global", str(report["entities"]), _fmt(overall["recall"]),
+         _fmt(overall["typed_recall"]), "", _fmt(overall["precision"])]
+    )  # fmt: skip
     out.print(
-        f"Textes sans donnée personnelle laissés intacts : {fmt(overall['clean_texts_untouched'])}"
+        _table(
+            f"{cases.name} — {report['cases']} textes, {report['entities']} entités",
+            ("type", "n", "rappel", "rappel (bon type)", "détectés", "précision"),
+            rows,
+        )
+    )
+    out.print(
+        f"Textes sans donnée personnelle laissés intacts : {_fmt(overall['clean_texts_untouched'])}"
     )
     if report_file is not None:
         report_file.parent.mkdir(parents=True, exist_ok=True)
@@ -614,23 +608,18 @@ def conventions_check(
             name: Found(field.value, field.page) for name, field in fields.items()
         }
     report = score(expected, found)
-    table = Table(title=f"Champs extraits de {len(expected)} conventions")
-    for column in ("champ", "énoncés", "extraits", "justes", "précision", "rappel"):
-        table.add_column(column)
-
-    def fmt(value: float | None) -> str:
-        return "—" if value is None else f"{value:.2f}"
-
-    for name, values in report["by_field"].items():
-        table.add_row(
-            name,
-            str(values["stated"]),
-            str(values["extracted"]),
-            str(values["correct"]),
-            fmt(values["precision"]),
-            fmt(values["recall"]),
+    rows = [
+        [name, str(v["stated"]), str(v["extracted"]), str(v["correct"]),
+         _fmt(v["precision"], 2), _fmt(v["recall"], 2)]
+        for name, v in report["by_field"].items()
+    ]  # fmt: skip
+    out.print(
+        _table(
+            f"Champs extraits de {len(expected)} conventions",
+            ("champ", "énoncés", "extraits", "justes", "précision", "rappel"),
+            rows,
         )
-    out.print(table)
+    )
     if report_file is not None:
         report_file.parent.mkdir(parents=True, exist_ok=True)
         report_file.write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")
