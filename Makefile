@@ -30,11 +30,15 @@ $(PYCSW_VENV)/.installed: requirements-pycsw.lock
 model: install
 	$(BIN)/boussole models prepare
 
+# The demo's register of conventions (fictional), joined to demo_corpus/conventions/.
+DEMO_ENV := BOUSSOLE_CONVENTIONS__REGISTER_FILE=demo_conventions.yaml \
+	BOUSSOLE_CONVENTIONS__ROOT=demo_corpus
+
 index-demo: model
-	$(BIN)/boussole index demo_corpus || test $$? -eq 3
+	$(DEMO_ENV) $(BIN)/boussole index demo_corpus || test $$? -eq 3
 
 run: index-demo
-	$(BIN)/boussole serve
+	$(DEMO_ENV) $(BIN)/boussole serve
 
 serve: install
 	$(BIN)/boussole serve

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
 
@@ -15,9 +16,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from assistant import factory
+from assistant.conventions import ConventionCard, ConventionScope, ConventionSearch
 from assistant.datasets import DatasetCard, DatasetSearch, parse_bbox
+from assistant.links import CatalogueLinks
 from assistant.search import SearchService
 from assistant.settings import SearchMode, Settings
+from connectors.conventions.document import key
 from connectors.conventions.register import convention_row
 from connectors.errors import BoussoleError, ConfigurationError, IndexUnavailableError
 from indexing.store import QdrantStore, SearchFilters
@@ -73,6 +77,19 @@ class DatasetsResponse(BaseModel):
 
     query: str
     cards: list[DatasetCard]
+
+
+class ConventionsSearchResponse(BaseModel):
+    """Conventions that answer a question, and the filters read from it."""
+
+    query: str
+    filtres_appliques: list[str] = Field(
+        description="Filtres lus dans la question ou donnés (partie, jeu de données, échéance)"
+    )
+    filtres_relaches: bool = Field(
+        description="Vrai quand les filtres ne laissaient rien : résultats sans filtre"
+    )
+    cards: list[ConventionCard]
 
 
 class ErrorOut(BaseModel):
@@ -151,6 +168,16 @@ def create_app(settings: Settings) -> FastAPI:
             content={"code": "erreur_interne", "message": "Erreur interne du serveur."},
         )
 
+    def links() -> CatalogueLinks | None:
+        """Convention-record links; a register that cannot be read only loses the links."""
+        if runtime.store is None:
+            return None
+        try:
+            return factory.catalogue_links(settings, runtime.store)
+        except BoussoleError as exc:
+            logger.warning("Conventions register unavailable for links: %s", exc.message)
+            return None
+
     def service() -> SearchService:
         if runtime.service is None:
             raise IndexUnavailableError(
@@ -199,7 +226,7 @@ def create_app(settings: Settings) -> FastAPI:
         updated_after: Annotated[date | None, Query(description="AAAA-MM-JJ")] = None,
         mode: SearchMode | None = None,
     ) -> DatasetsResponse:
-        finder = DatasetSearch(service())
+        finder = DatasetSearch(service(), links=links())
         cards = await run_in_threadpool(
             finder.search,
             q,
@@ -210,6 +237,45 @@ def create_app(settings: Settings) -> FastAPI:
             mode=mode,
         )
         return DatasetsResponse(query=q, cards=cards)
+
+    @app.get(
+        "/conventions/search",
+        response_model=ConventionsSearchResponse,
+        summary="Chercher dans les conventions (filtres lus dans la question)",
+    )
+    def conventions_search(
+        q: Annotated[str, Query(min_length=1, max_length=2000, description="La question")],
+        k: Annotated[int, Query(ge=1, le=20)] = 5,
+        party: Annotated[str | None, Query(max_length=200, description="Partie")] = None,
+        dataset: Annotated[str | None, Query(max_length=200, description="Jeu de données")] = None,
+        ends_before: Annotated[
+            date | None, Query(description="Fin au plus tard (AAAA-MM-JJ)")
+        ] = None,
+        ends_after: Annotated[
+            date | None, Query(description="Fin à partir du (AAAA-MM-JJ)")
+        ] = None,
+        today: Annotated[date | None, Query(description="Date de référence (AAAA-MM-JJ)")] = None,
+        mode: SearchMode | None = None,
+    ) -> ConventionsSearchResponse:
+        given = None
+        if party or dataset or ends_before or ends_after:
+            given = ConventionScope(
+                parties=(key(party),) if party else (),
+                party_names=(party,) if party else (),
+                dataset=key(dataset) if dataset else None,
+                ends_after=ends_after,
+                ends_before=ends_before,
+            )
+        finder = ConventionSearch(
+            service(), own_names=settings.conventions.own_names, links=links()
+        )
+        result = finder.search(q, today=today or date.today(), k=k, scope=given, mode=mode)
+        return ConventionsSearchResponse(
+            query=q,
+            filtres_appliques=result.understood,
+            filtres_relaches=result.relaxed,
+            cards=result.cards,
+        )
 
     @app.get("/conventions", summary="Conventions d'échange du registre")
     def conventions(
@@ -223,16 +289,18 @@ def create_app(settings: Settings) -> FastAPI:
         ] = None,
         today: Annotated[date | None, Query(description="Date de référence (AAAA-MM-JJ)")] = None,
     ) -> dict[str, Any]:
-        from connectors.conventions.register import load_register
-
-        path = settings.conventions.register_file
-        if path is None:
+        register, _ = factory.load_conventions_register(settings)
+        if register is None:
             raise ConfigurationError(
                 "Aucun registre des conventions n'est configuré (réglage "
                 "conventions.register_file)."
             )
-        register = load_register(path, settings.conventions.root or path.parent)
         day = today or date.today()
+        linked = (
+            CatalogueLinks.from_store(runtime.store, register.conventions)
+            if runtime.store is not None
+            else None
+        )
         chosen = register.select(
             today=day,
             expiring_within=expiring_within,
@@ -242,7 +310,17 @@ def create_app(settings: Settings) -> FastAPI:
         )
         return {
             "date": day.isoformat(),
-            "conventions": [convention_row(convention, day) for convention in chosen],
+            "conventions": [
+                convention_row(convention, day)
+                | {
+                    "fiches_catalogue": [
+                        asdict(link) for link in linked.records_for(convention.datasets)
+                    ]
+                    if linked
+                    else []
+                }
+                for convention in chosen
+            ],
             "problems": [{"where": p.where, "reason": p.reason} for p in register.problems],
         }
 

@@ -21,7 +21,7 @@ from assistant import factory
 from assistant.search import SearchService
 from assistant.settings import SearchMode, Settings, load_settings
 from connectors.base import SkippedDocument, SourceDocument
-from connectors.conventions.register import convention_row
+from connectors.conventions.register import Register, convention_row
 from connectors.errors import BoussoleError, ConfigurationError
 from indexing.pipeline import IndexReport, RunStatus
 from indexing.store import SearchFilters
@@ -130,6 +130,12 @@ def _print_index_summary(report: IndexReport, report_path: Path) -> None:
         out.print(f"  [yellow]ignoré[/yellow] {skipped.path} : {skipped.reason}")
     for error in report.errors:
         out.print(f"  [red]erreur[/red] {error}")
+    for notice in report.notices[:10]:
+        out.print(f"  [cyan]à vérifier[/cyan] {notice}")
+    if len(report.notices) > 10:
+        out.print(
+            f"  … et {len(report.notices) - 10} autre(s) point(s) à vérifier (voir le rapport)"
+        )
     out.print(f"Rapport : {report_path}")
 
 
@@ -150,6 +156,7 @@ def index(
         raise ConfigurationError(f"--kind « {kind} » inconnu : procedure, catalogue ou convention.")
     connector = factory.files_connector(settings, path, kind)
     paths = connector.paths()
+    enricher = factory.convention_enricher(settings, path)
     with err.status("Chargement du garde des données personnelles…"):
         redactor = factory.make_redactor(settings)  # fails closed before the index is opened
     embedder = factory.load_embedder(settings)
@@ -167,7 +174,8 @@ def index(
                     yield from connector.read(file)
                     progress.update(task, completed=done)
 
-            report = pipeline.run(documents(), root=str(path))
+            report = pipeline.run(enricher.documents(documents()), root=str(path))
+        report.notices.extend(enricher.notices())
     finally:
         store.close()
     if report_file is not None:
@@ -299,7 +307,8 @@ def datasets(
 
     settings = _settings()
     with _search_service(settings) as service:
-        cards = DatasetSearch(service).search(
+        links = factory.catalogue_links(settings, service.store)
+        cards = DatasetSearch(service, links=links).search(
             description,
             k=k,
             theme=theme,
@@ -321,6 +330,11 @@ def datasets(
         ]
         out.print("   " + " · ".join(part for part in details if part), highlight=False)
         out.print(f"   {card.snippet}", highlight=False)
+        for convention in card.conventions:
+            out.print(
+                f"   ↳ convention {convention.id} ({convention.status}) : {convention.title}",
+                highlight=False,
+            )
         for link in card.links[:3]:
             label = link.get("protocol") or link.get("name") or "lien"
             out.print(f"   [dim]{label}[/dim] {link.get('url')}", highlight=False)
@@ -461,17 +475,13 @@ def _days(text: str) -> int:
     return number * 30 if unit == "m" else number
 
 
-def _register(settings: Settings, register: Path | None, root: Path | None) -> Any:
-    from connectors.conventions.register import load_register
-
-    path = register or settings.conventions.register_file
-    if path is None:
+def _register(settings: Settings, register: Path | None, root: Path | None) -> Register:
+    loaded, _ = factory.load_conventions_register(settings, register, root)
+    if loaded is None:
         raise ConfigurationError(
             "Aucun registre des conventions : donnez --register FICHIER ou le réglage "
             "conventions.register_file."
         )
-    register_root = root or settings.conventions.root or path.parent
-    loaded = load_register(path, register_root)
     for problem in loaded.problems:
         err.print(f"[yellow]registre[/yellow] {problem.where} : {problem.reason}")
     return loaded
@@ -533,6 +543,65 @@ def conventions_list(
             row["fichier"] or "—",
         )
     out.print(table)
+
+
+@conventions_app.command("search")
+def conventions_search(
+    question: Annotated[str, typer.Argument(help="La question, en français")],
+    k: Annotated[int, typer.Option("-k", min=1, max=20, help="Nombre de conventions")] = 5,
+    today: TodayOption = None,
+    mode: ModeOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON")] = False,
+) -> None:
+    """Chercher dans les conventions : parties, jeux et échéances nommés filtrent."""
+    from dataclasses import asdict
+    from datetime import date as date_type
+
+    from assistant.conventions import ConventionSearch
+
+    settings = _settings()
+    day = today.date() if today else date_type.today()
+    with _search_service(settings) as service:
+        finder = ConventionSearch(
+            service,
+            own_names=settings.conventions.own_names,
+            links=factory.catalogue_links(settings, service.store),
+        )
+        result = finder.search(question, today=day, k=k, mode=mode)
+    if as_json:
+        data = {
+            "query": result.query,
+            "filtres_appliques": result.understood,
+            "filtres_relaches": result.relaxed,
+            "cards": [asdict(card) for card in result.cards],
+        }
+        out.print_json(json.dumps(data, ensure_ascii=False))
+        return
+    if result.understood:
+        err.print("[dim]Filtres lus dans la question : " + " ; ".join(result.understood) + "[/dim]")
+    if result.relaxed:
+        err.print(
+            "[yellow]Aucune convention ne répond à ces filtres ("
+            + " ; ".join(result.scope.describe())
+            + ") : résultats sans filtre.[/yellow]"
+        )
+    if not result.cards:
+        out.print("Aucune convention indexée ne correspond.")
+    for card in result.cards:
+        name = f"{card.convention_id} — {card.title}" if card.convention_id else card.title
+        out.print(f"[bold]{card.rank}. {name}[/bold]", highlight=False)
+        details = [
+            ", ".join(card.parties),
+            card.end and f"fin le {card.end}",
+            card.status,
+        ]
+        out.print("   " + " · ".join(p for p in details if p), highlight=False)
+        out.print(f"   [cyan]{card.source_path}[/cyan]", highlight=False)
+        for passage in card.passages[:2]:
+            where = f"p. {passage.page} : " if passage.page else ""
+            out.print(f"   {where}{passage.snippet}", highlight=False)
+        for record in card.records:
+            out.print(f"   ↳ fiche du catalogue : {record.title}", highlight=False)
 
 
 @conventions_app.command("expiring")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from assistant.links import CatalogueLinks, ConventionLink
 from assistant.search import Hit, SearchService, group_hits
 from assistant.settings import SearchMode
 from connectors.errors import InvalidQueryError
@@ -32,6 +33,7 @@ class DatasetCard:
     record_url: str | None  # the record in its catalogue, when known
     source_path: str  # the file or harvest path it was indexed from
     standard: str
+    conventions: list[ConventionLink] = field(default_factory=list)  # that share it
 
     @classmethod
     def from_hit(cls, rank: int, hit: Hit) -> DatasetCard:
@@ -81,8 +83,9 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
 class DatasetSearch:
     """Search catalogue records only, one card per record."""
 
-    def __init__(self, search: SearchService) -> None:
+    def __init__(self, search: SearchService, links: CatalogueLinks | None = None) -> None:
         self.search_service = search
+        self.links = links
 
     def search(
         self,
@@ -93,8 +96,13 @@ class DatasetSearch:
         bbox: tuple[float, float, float, float] | None = None,
         updated_after: date | None = None,
         mode: SearchMode | None = None,
+        today: date | None = None,
     ) -> list[DatasetCard]:
-        """The ``k`` records that best match a described need, filters applied."""
+        """The ``k`` records that best match a described need, filters applied.
+
+        With links, each card lists the conventions that share the record, their status
+        taken on ``today``.
+        """
         filters = SearchFilters(
             kinds=("catalogue",),
             facet=" ".join(fold(theme).split()) if theme else None,
@@ -108,4 +116,11 @@ class DatasetSearch:
             lambda hit: str(hit.payload.get("doc_id") or hit.source_path),
             self.search_service.settings.doc_evidence,
         )
-        return [DatasetCard.from_hit(rank, hits[0]) for rank, hits in enumerate(groups[:k], 1)]
+        cards = [DatasetCard.from_hit(rank, hits[0]) for rank, hits in enumerate(groups[:k], 1)]
+        if self.links is None:
+            return cards
+        day = today or date.today()
+        return [
+            replace(card, conventions=self.links.conventions_for(card.record_id, card.title, day))
+            for card in cards
+        ]

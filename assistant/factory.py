@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from assistant.links import CatalogueLinks
 from assistant.query import QueryExpander
 from assistant.search import SearchService
 from assistant.settings import Settings
+from connectors.conventions.document import ConventionEnricher
+from connectors.conventions.register import Register, load_register
 from connectors.errors import ConfigurationError, IndexUnavailableError
 from connectors.files import FilesConnector
 from guardrails.pii import PiiConfig, PiiRedactor
@@ -103,6 +106,35 @@ def make_pipeline(
 def files_connector(settings: Settings, root: Path, kind: str | None) -> FilesConnector:
     """The files connector for a folder."""
     return FilesConnector(root, kind=kind, kind_by_folder=settings.kind_by_folder)
+
+
+def load_conventions_register(
+    settings: Settings, path: Path | None = None, root: Path | None = None
+) -> tuple[Register | None, Path]:
+    """The DPO's register, if given or named in the settings, and the folder of its files.
+
+    The files' folder is ``root``, else the ``conventions.root`` setting, else the
+    register's own folder.
+    """
+    conventions = settings.conventions
+    path = path or conventions.register_file
+    root = root or conventions.root
+    if path is None:
+        return None, root or Path(".")
+    root = root or path.parent
+    return load_register(path, root), root
+
+
+def convention_enricher(settings: Settings, index_root: Path) -> ConventionEnricher:
+    """Joins an indexing run's convention documents to the register (when there is one)."""
+    register, register_root = load_conventions_register(settings)
+    return ConventionEnricher(register, register_root, index_root)
+
+
+def catalogue_links(settings: Settings, store: QdrantStore) -> CatalogueLinks:
+    """Register datasets matched to the indexed catalogue records (none without a register)."""
+    register, _ = load_conventions_register(settings)
+    return CatalogueLinks.from_store(store, register.conventions if register else ())
 
 
 def make_search_service(

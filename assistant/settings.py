@@ -116,6 +116,8 @@ class ConventionsSettings(BaseModel):
     register_file: Path | None = None  # YAML or CSV; None = no register
     root: Path | None = None  # folder its « fichier » paths are relative to
     expiring_days: int = Field(default=90, ge=1, le=3650)
+    # Names of the Province itself: party to every agreement, so never a search filter.
+    own_names: list[str] = Field(default_factory=lambda: ["Province Sud"])
 
 
 class ApiSettings(BaseModel):

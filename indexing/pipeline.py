@@ -70,6 +70,8 @@ class IndexReport:
     chunks_written: int = 0
     skipped: list[SkippedFile] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # Things to fix that did not stop a document (a register row with no file...).
+    notices: list[str] = field(default_factory=list)
     # Personal data replaced, per document and entity type: counts only, never values.
     pii: dict[str, dict[str, int]] = field(default_factory=dict)
     pii_totals: dict[str, int] = field(default_factory=dict)

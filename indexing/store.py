@@ -37,6 +37,8 @@ _KEYWORD_FIELDS = (
     "version",
     "facets",
     "record_id",
+    "party_keys",
+    "dataset_keys",
 )
 _ID_NAMESPACE = uuid.UUID("6f1b9a52-3f3e-4c55-9d8c-0b5a2f2e6d11")
 
@@ -76,6 +78,12 @@ class SearchFilters:
     facet: str | None = None
     bbox: tuple[float, float, float, float] | None = None
     updated_after: date | None = None
+    # Conventions: named parties (all required) and dataset (folded, as the payload keys
+    # them), an end date within a window.
+    parties: tuple[str, ...] = ()
+    dataset: str | None = None
+    ends_after: date | None = None
+    ends_before: date | None = None
 
     @property
     def empty(self) -> bool:
@@ -169,9 +177,10 @@ class QdrantStore:
             self.client.create_payload_index(
                 self.collection, name, field_schema=models.PayloadSchemaType.FLOAT
             )
-        self.client.create_payload_index(
-            self.collection, "updated", field_schema=models.PayloadSchemaType.DATETIME
-        )
+        for name in ("updated", "ends_on"):
+            self.client.create_payload_index(
+                self.collection, name, field_schema=models.PayloadSchemaType.DATETIME
+            )
 
     def drop(self) -> None:
         """Delete the whole collection."""
@@ -228,6 +237,17 @@ class QdrantStore:
             must=[models.FieldCondition(key="doc_id", match=models.MatchAny(any=list(doc_ids)))]
         )
         self.client.delete(self.collection, points_selector=models.FilterSelector(filter=selector))
+
+    def payloads(
+        self, fields: list[str], filters: SearchFilters | None = None
+    ) -> list[dict[str, Any]]:
+        """The given payload fields of every chunk a filter lets through (one per chunk)."""
+        if not self.exists():
+            return []
+        return [
+            dict(point.payload or {})
+            for point in self._all_points(fields, with_vectors=False, filters=filters)
+        ]
 
     # -- queries ---------------------------------------------------------------------
     def search(
@@ -319,13 +339,18 @@ class QdrantStore:
         return [StoredHit(score=float(p.score), payload=payloads[p.id]) for p in fused]
 
     def _all_points(
-        self, payload_fields: list[str], *, with_vectors: bool | list[str]
+        self,
+        payload_fields: list[str],
+        *,
+        with_vectors: bool | list[str],
+        filters: SearchFilters | None = None,
     ) -> Iterator[models.Record]:
-        """Every point of the collection, page by page."""
+        """Every point of the collection (that the filter lets through), page by page."""
         offset: Any = None
         while True:
             points, offset = self.client.scroll(
                 self.collection,
+                scroll_filter=_to_filter(filters),
                 limit=1024,
                 offset=offset,
                 with_payload=payload_fields,
@@ -433,6 +458,23 @@ def _to_filter(filters: SearchFilters | None) -> models.Filter | None:
         must.append(
             models.FieldCondition(
                 key="updated", range=models.DatetimeRange(gte=filters.updated_after)
+            )
+        )
+    must.extend(
+        models.FieldCondition(key="party_keys", match=models.MatchValue(value=party))
+        for party in filters.parties
+    )
+    if filters.dataset:
+        must.append(
+            models.FieldCondition(
+                key="dataset_keys", match=models.MatchValue(value=filters.dataset)
+            )
+        )
+    if filters.ends_after or filters.ends_before:
+        must.append(
+            models.FieldCondition(
+                key="ends_on",
+                range=models.DatetimeRange(gte=filters.ends_after, lte=filters.ends_before),
             )
         )
     return models.Filter(must=must) if must else None

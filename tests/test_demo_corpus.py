@@ -20,7 +20,7 @@ def test_demo_corpus_indexes_cleanly_and_answers(
 ) -> None:
     report = index_folder(make_pipeline(fake_embedder, bm25, store), DEMO)
     assert report.status == RunStatus.SUCCESS, report.skipped
-    assert report.documents_indexed == 11  # 8 procedures and 3 catalogue records
+    assert report.documents_indexed == 14  # 8 procedures, 3 catalogue records, 3 conventions
     service = SearchService(
         embedder=fake_embedder,  # type: ignore[arg-type]
         sparse=bm25,
