@@ -4,7 +4,9 @@ The register's ``preuves`` say which fields a document itself states, and on whi
 those are the truth. An extracted field is correct when it says the same thing
 (most of the shorter value's words, or the same numbers), and is counted apart when it
 also comes from the page the register names; a field extracted from a document that does
-not state it is a false alarm.
+not state it is a false alarm. A field the register keeps no column for (the security
+obligations) cannot be judged at all: it is counted under ``unscored``, neither right nor
+wrong.
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.text import fold
+
+# Fields extraction reads that the register (connectors/conventions/register.py) has no
+# column for, so no truth to score them against.
+NOT_IN_REGISTER = frozenset({"securite"})
 
 
 @dataclass(frozen=True)
@@ -56,11 +62,15 @@ def score(expected: Sequence[Expected], found: Mapping[str, Mapping[str, Found]]
     same_page: Counter[str] = Counter()
     extracted: Counter[str] = Counter()
     stated: Counter[str] = Counter()
+    unscored: Counter[str] = Counter()
     disagreements: list[dict[str, Any]] = []
     for item in expected:
         fields = found.get(item.convention, {})
         stated.update(item.pages.keys())
         for name, value in fields.items():
+            if name in NOT_IN_REGISTER:
+                unscored[name] += 1
+                continue
             extracted[name] += 1
             page = item.pages.get(name)
             truth = item.values.get(name, "")
@@ -99,5 +109,6 @@ def score(expected: Sequence[Expected], found: Mapping[str, Mapping[str, Found]]
             "precision": ratio(sum(correct.values()), sum(extracted.values())),
             "recall": ratio(sum(correct.values()), sum(stated.values())),
         },
+        "unscored": dict(sorted(unscored.items())),
         "disagreements": disagreements,
     }

@@ -139,6 +139,15 @@ def test_fields_are_read_with_their_page() -> None:
             "Fait à Nouméa, le 12 mars 2024.",
             page=3,
         ),
+        Section(
+            "Article 4. Données échangées\nLes données transmises sont les suivantes :\n"
+            "- numéro d'immatriculation de l'assuré ;\n- situation d'affiliation ;\n"
+            "- date d'ouverture des droits.\n\n"
+            "Seuls les instructeurs habilités de la DPASS ont accès aux données. "
+            "Les échanges sont chiffrés et toute violation de données est notifiée à l'autre "
+            "partie sous 48 heures.",
+            page=4,
+        ),
     ]
     fields = extract_fields(sections)
     assert (
@@ -149,6 +158,108 @@ def test_fields_are_read_with_their_page() -> None:
     assert fields["duree_conservation"].value.startswith("pendant 5 ans")
     assert fields["signature"].value == "12 mars 2024"
     assert fields["parties"].value == "Province Sud ; CAFAT"
+    categories = fields["categories_de_donnees"]
+    assert categories.page == 4 and categories.value == (
+        "numéro d'immatriculation de l'assuré ; situation d'affiliation ; "
+        "date d'ouverture des droits"
+    )
+    assert fields["destinataires"].page == 4
+    assert fields["destinataires"].value == "instructeurs habilités de la DPASS"
+    assert fields["securite"].page == 4 and "chiffrés" in fields["securite"].value
+
+
+def test_terms_of_use_wording_is_read_past_their_generic_opening() -> None:
+    """A CGU states its purpose after "ces CGU ont pour objet de définir les conditions..."."""
+    from connectors.base import Section
+    from connectors.conventions.extract import extract_fields
+
+    sections = [
+        Section(
+            "1. Objet\nLes présentes conditions générales d'utilisation ont pour objet de "
+            "définir les conditions dans lesquelles les partenaires peuvent utiliser l'API. "
+            "Le Service, mis en œuvre par la Direction interministérielle du numérique (DINUM), "
+            "est une interface permettant l'échange de données fiscales d'un usager. Il permet "
+            "aux services instructeurs de vérifier le quotient familial des demandeurs. Les "
+            "organismes participant aux échanges prévus aux articles L. 114-8 et suivants du "
+            "code des relations entre le public et l'administration et à l'article 1er de la "
+            "loi Lemaire peuvent y accéder.",
+            page=1,
+        ),
+        Section(
+            "2. Engagements\nLe Partenaire s'engage à ne mettre les données obtenues qu'à la "
+            "disposition des seuls agents dûment habilités. L'homologation de sécurité du "
+            "partenaire doit être prononcée avant l'ouverture du service.\n"
+            "Durée de conservation : 1 mois",
+            page=2,
+        ),
+    ]
+    fields = extract_fields(sections)
+    assert fields["finalite"].page == 1
+    assert fields["finalite"].value == (
+        "aux services instructeurs de vérifier le quotient familial des demandeurs"
+    )
+    assert fields["parties"].value == "DINUM"
+    assert fields["base_legale"].value == (
+        "articles L. 114-8 et suivants du code des relations entre le public et "
+        "l'administration ; article 1er de la loi Lemaire"
+    )
+    assert fields["categories_de_donnees"].value == "données fiscales d'un usager"
+    assert fields["destinataires"].value == "agents dûment habilités"
+    assert fields["duree_conservation"].page == 2
+    assert fields["duree_conservation"].value == "1 mois"
+    assert fields["securite"].value.startswith("L'homologation de sécurité du partenaire doit")
+
+
+def test_retention_in_words_and_legal_lists() -> None:
+    from connectors.base import Section
+    from connectors.conventions.extract import extract_fields
+
+    sections = [
+        Section(
+            "Les CGU s'inscrivent également dans le cadre :\n"
+            "• du décret n° 2010-112 du 2 février 2010 pris pour l'application de l'ordonnance ;\n"
+            "• de la loi n° 78-17 du 6 janvier 1978 relative à l'informatique, aux fichiers "
+            "et aux libertés.",
+            page=3,
+        ),
+        Section(
+            "Les données relatives à la traçabilité sont supprimées en l'absence "
+            "d'utilisation du Service pendant une durée de deux ans.",
+            page=5,
+        ),
+    ]
+    fields = extract_fields(sections)
+    basis = fields["base_legale"]
+    assert basis.page == 3
+    assert basis.value.startswith("décret n° 2010-112 du 2 février 2010")
+    assert "loi n° 78-17 du 6 janvier 1978" in basis.value
+    retention = fields["duree_conservation"]
+    assert retention.page == 5 and retention.value.endswith("pendant une durée de deux ans")
+
+
+def test_wording_that_states_no_purpose_or_legal_basis_yields_none() -> None:
+    """Generic openers, examples, penalties and tables of contents are not fields."""
+    from connectors.base import Section
+    from connectors.conventions.extract import extract_fields
+
+    sections = [
+        Section("Sommaire\nObjet ........ 2\nDonnées échangées ........ 4\n", page=1),
+        Section(
+            "Les présentes CGU ont pour objet de définir les conditions dans lesquelles les "
+            "partenaires peuvent utiliser l'API. Le programme « Dites-le-nous une fois » vise "
+            "à simplifier les démarches. Les cookies ne permettent pas de suivre la navigation. "
+            "La transmission doit se fonder sur un cadre légal. Le demandeur doit fonder sa "
+            "demande sur une dérogation au secret (par exemple l'article L. 114-8 du code des "
+            "relations entre le public et l'administration). Le partenaire, conformément à la "
+            "loi n° 78-17 du 6 janvier 1978, déclare ses traitements. Toute fausse déclaration "
+            "expose aux sanctions prévues à l'article 441-1 du code pénal.",
+            page=2,
+        ),
+    ]
+    fields = extract_fields(sections)
+    assert "finalite" not in fields
+    assert "base_legale" not in fields
+    assert "categories_de_donnees" not in fields
 
 
 def test_extraction_scoring() -> None:
@@ -163,6 +274,12 @@ def test_extraction_scoring() -> None:
     )  # fmt: skip
     assert report["by_field"]["finalite"]["precision"] == 1.0
     assert report["by_field"]["duree"]["precision"] == 0.0  # the document does not state it
+    unscored = score(
+        [Expected("C1", {"finalite": "x"}, {"finalite": 2})],
+        {"C1": {"securite": Found("Le partenaire s'engage à chiffrer les échanges.", 3)}},
+    )
+    assert "securite" not in unscored["by_field"]  # the register has no column to judge it
+    assert unscored["unscored"] == {"securite": 1}
 
 
 CORPUS_REGISTER = Path(__file__).parent / "data" / "conventions_register.yaml"
@@ -199,9 +316,17 @@ def test_fields_read_from_the_corpus_agree_with_the_register(tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text("utf-8"))
     fields = report["by_field"]
-    assert fields["parties"]["precision"] >= 0.75
-    assert fields["duree_conservation"]["precision"] >= 0.9
-    assert fields["finalite"]["extracted"] >= 10
+    # Measured: precision 1.00 on every scored field; recall 1.00, except parties 0.95 and
+    # categories 0.94 (one document each). One more mistake on a field fails the test.
+    for name in ("finalite", "base_legale", "duree_conservation", "parties",
+                 "categories_de_donnees", "destinataires"):  # fmt: skip
+        assert fields[name]["precision"] >= 0.95, (name, fields[name])
+    for name in ("finalite", "base_legale", "duree_conservation", "destinataires"):
+        assert fields[name]["recall"] >= 0.95, (name, fields[name])
+    assert fields["parties"]["recall"] >= 0.9
+    assert fields["categories_de_donnees"]["recall"] >= 0.9
+    assert fields["finalite"]["extracted"] >= 17
+    assert report["unscored"]["securite"] >= 12  # read, but the register cannot judge it
 
 
 def test_api_lists_conventions_with_filters(
