@@ -345,25 +345,47 @@ def datasets(
 def evaluate(
     questions: Annotated[Path, typer.Option("--questions", help="Fichier JSONL de questions")],
     mode: ModeOption = None,
+    scoped: Annotated[
+        bool,
+        typer.Option(
+            "--scoped",
+            help="Chercher chaque question comme son profil de chat : conventions avec les "
+            "filtres lus dans la question, jeux de données dans le catalogue",
+        ),
+    ] = False,
     report_file: Annotated[
         Path | None, typer.Option("--report", help="Écrire le rapport JSON ici")
     ] = None,
 ) -> None:
     """Mesurer la qualité de recherche (Recall@5, MRR@10) sur un fichier de questions."""
+    from datetime import date as date_type
+
+    from assistant.conventions import ConventionSearch
+    from assistant.datasets import DatasetSearch
     from eval.metrics import build_report, evaluate
-    from eval.questions import load_questions
+    from eval.questions import Question, load_questions
 
     settings = _settings()
     items = load_questions(questions)
     chosen = mode or settings.search.mode
     with _search_service(settings) as service, _progress() as progress:
+        conventions = ConventionSearch(service, own_names=settings.conventions.own_names)
+        catalogue = DatasetSearch(service)
+        today = date_type.today()
+
+        def retrieve(question: Question) -> list[str]:
+            if scoped and question.kind == "convention":
+                found = conventions.search(question.question, today=today, k=10, mode=chosen)
+                return [card.source_path for card in found.cards]
+            if scoped and question.kind == "dataset":
+                cards = catalogue.search(question.question, k=10, mode=chosen)
+                return [card.source_path for card in cards]
+            return service.ranked_paths(question.question, depth=10, mode=chosen)
+
         task = progress.add_task("Évaluation", total=len(items), current="")
-        results = evaluate(
-            items,
-            lambda q: service.ranked_paths(q, depth=10, mode=chosen),
-            progress=lambda n: progress.update(task, completed=n),
-        )
-    report = build_report(results, questions_file=questions.name, mode=chosen.value)
+        results = evaluate(items, retrieve, progress=lambda n: progress.update(task, completed=n))
+    label = f"{chosen.value}+profils" if scoped else chosen.value
+    report = build_report(results, questions_file=questions.name, mode=label)
     _print_eval_table(report)
     if report_file is not None:
         report_file.parent.mkdir(parents=True, exist_ok=True)
@@ -670,6 +692,8 @@ def conventions_check(
             "duree_conservation": convention.retention or "",
             "parties": " ; ".join(convention.parties),
             "signature": convention.signed.isoformat() if convention.signed else "",
+            "categories_de_donnees": " ; ".join(convention.data_categories),
+            "destinataires": " ; ".join(convention.recipients),
         }
         expected.append(Expected(convention.id, values, convention.evidence))
         fields = extract_fields(documents[0].sections)

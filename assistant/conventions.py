@@ -63,6 +63,17 @@ _BEFORE = re.compile(r"\b(?:avant|d'ici|jusqu'(?:a|au|en)|au plus tard|d'ici a|d
 _YEAR_ONLY = re.compile(rf"\b(?:en|pour|courant|fin|durant|d'ici|avant)\s+(?:l'annee\s+)?{_YEAR}\b")
 
 
+# A question that asks for a list of agreements ("quelles conventions avec la CAFAT",
+# "avec qui partage-t-on...") wants a party as a filter; one that merely names a party
+# ("si HubEE a une fuite, la DINUM doit prévenir sous quel délai ?") does not.
+_LISTING = re.compile(
+    r"\b(?:quel(?:le)?s?|liste[rz]?|toutes? les|tous les|combien de|lesquel\w*)\b[^?]*?"
+    r"\b(?:conventions?|accords?|partenariats?|echanges?|cgu|contrats?|protocoles?|adhesions?)\b"
+    r"|\bavec qui\b|\b(?:conventions?|accords?|echanges?|partenariats?)\s+(?:avec|conclu\w*|"
+    r"signe\w*|passe\w*)\b|\bquel(?:le)?s?\s+(?:partenaires?|organismes?)\b"
+)
+
+
 @dataclass(frozen=True)
 class ConventionScope:
     """What a question restricts the search to, in the payload's terms."""
@@ -104,13 +115,20 @@ class ConventionScope:
         return parts
 
 
+_EXCEPT = re.compile(r"(?:a part|sauf|hors|autres? que|excepte|en dehors)\s+(?:\w+\W+){0,2}$")
+
+
 def _find_names(folded: str, names: Iterable[str]) -> list[str]:
-    """Names (folded keys) that the question contains as whole words, longest first."""
+    """Names (folded keys) the question contains as whole words, longest first.
+
+    A name the question sets aside ("à part la DGFiP", "sauf l'ISEE") is left out.
+    """
     found: list[str] = []
     for name in sorted(set(names), key=len, reverse=True):
         if not name or any(name in longer for longer in found):
             continue
-        if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", folded):
+        match = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", folded)
+        if match and not _EXCEPT.search(folded[: match.start()]):
             found.append(name)
     return found
 
@@ -195,14 +213,18 @@ def read_question(
     """The parties, dataset and end-date window a question names.
 
     ``parties`` and ``datasets`` are the names the index holds; ``own_names`` (the Province
-    itself, party to every agreement) never become a filter.
+    itself, party to every agreement) never become a filter. Parties and datasets filter
+    only a question that lists agreements, or asks about their end dates: elsewhere a
+    named body is just a word of the question.
     """
     folded = " ".join(fold(question).replace("’", "'").split())
+    ends_after, ends_before = _end_window(folded, today)
+    if not (_LISTING.search(folded) or ends_after or ends_before):
+        return ConventionScope()
     own = {key(name) for name in own_names}
     names = {key(party): party for party in parties if key(party) not in own}
     found_parties = _find_names(folded, names)
     found_datasets = _find_names(folded, {key(d) for d in datasets})
-    ends_after, ends_before = _end_window(folded, today)
     return ConventionScope(
         parties=tuple(found_parties),
         party_names=tuple(names[p] for p in found_parties),

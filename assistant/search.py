@@ -104,9 +104,11 @@ class SearchService:
         expanded = self.expander.expand(query) if self.expander else query
         dense = self.embedder.embed_query(expanded) if mode != SearchMode.SPARSE else None
         sparse = self.sparse.embed_query(expanded) if mode != SearchMode.DENSE else None
+        label = self.sparse.embed_label_query(expanded) if mode != SearchMode.DENSE else None
         stored = self.store.search(
             dense=dense,
             sparse=sparse,
+            sparse_label=label,
             limit=k,
             candidates=max(self.settings.candidates, k),
             filters=filters,

@@ -75,7 +75,7 @@ class SearchSettings(BaseModel):
     rrf_k: int = Field(default=20, ge=1)
     dense_weight: float = Field(default=1.0, ge=0)
     sparse_weight: float = Field(default=1.0, ge=0)
-    label_weight: float = Field(default=0.3, ge=0)
+    label_weight: float = Field(default=0.2, ge=0)
     doc_evidence: float = Field(default=0.1, ge=0, le=1)
     expand_queries: bool = True
     lexicon: Path | None = None

@@ -8,7 +8,9 @@ from typing import Any
 
 from eval.questions import Question, normalise_path
 
-Retrieve = Callable[[str], Sequence[str]]
+# A question -> ranked source paths. It gets the whole question, kind included, so that a
+# scoped run can search each kind as its chat profile does.
+Retrieve = Callable[[Question], Sequence[str]]
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ def evaluate(
     """Run every question through ``retrieve`` (question -> ranked source paths)."""
     results: list[QuestionResult] = []
     for number, question in enumerate(questions, start=1):
-        ranked = [normalise_path(path) for path in retrieve(question.question)][:10]
+        ranked = [normalise_path(path) for path in retrieve(question)][:10]
         results.append(QuestionResult(question, ranked, hit_rank(ranked, question.relevant)))
         if progress:
             progress(number)

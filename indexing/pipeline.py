@@ -28,7 +28,7 @@ from indexing.store import ChunkRecord, QdrantStore
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "3"  # bump when parsing or chunking changes: stored documents are redone
+PIPELINE_VERSION = "4"  # bump when parsing or chunking changes: stored documents are redone
 
 
 class PassageEmbedder(Protocol):
@@ -132,8 +132,14 @@ class IndexingPipeline:
         ).hexdigest()[:12]
 
     def version_of(self, document: SourceDocument) -> str:
-        """A document's stored version: its content and the settings that shaped it."""
-        return f"{document.content_hash[:20]}-{self._fingerprint}"
+        """A document's stored version: its content, metadata and the settings that shaped it.
+
+        Metadata counts because it can change while the file does not (a register row
+        edited by the DPO).
+        """
+        metadata = json.dumps(document.metadata, sort_keys=True, ensure_ascii=False, default=str)
+        stamp = hashlib.sha256(f"{document.content_hash}\x1f{metadata}".encode()).hexdigest()
+        return f"{stamp[:20]}-{self._fingerprint}"
 
     def run(
         self,
@@ -222,7 +228,7 @@ class IndexingPipeline:
         timings["embed"] += time.perf_counter() - tick
         tick = time.perf_counter()
         sparse = self.sparse.embed_documents(texts)
-        labels = self.sparse.embed_documents(
+        labels = self.sparse.embed_labels(
             [label_text(document, chunk) for document, _, chunks in pending for chunk in chunks]
         )
         timings["sparse"] += time.perf_counter() - tick

@@ -12,9 +12,11 @@ import importlib.util
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from fastembed.common.utils import remove_non_alphanumeric
 from py_rust_stemmers import SnowballStemmer
 
 from connectors.errors import ModelError
@@ -90,6 +92,35 @@ class FrenchBm25:
     def embed_query(self, text: str) -> SparseVector:
         """Binary term vector of a query."""
         return _convert(self._model.query_embed(text))[0]
+
+    # Labels (title, heading, path) also count adjacent word pairs: "API particulier" is a
+    # name, and must outrank "API Impôt particulier" for a question about it.
+    def embed_labels(self, texts: Sequence[str]) -> list[SparseVector]:
+        """Term-frequency vectors of labels, words and word pairs."""
+        return [
+            _from_dict(self._model._term_frequency(_with_pairs(self._stems(text))))
+            for text in texts
+        ]
+
+    def embed_label_query(self, text: str) -> SparseVector:
+        """Binary vector of a query's words and word pairs, for the label field."""
+        ids = {self._model.compute_token_id(token) for token in _with_pairs(self._stems(text))}
+        return SparseVector(indices=sorted(ids), values=[1.0] * len(ids))
+
+    def _stems(self, text: str) -> list[str]:
+        """Stemmed words without stopwords, as fastembed's BM25 counts them."""
+        tokens = self._model.tokenizer.tokenize(remove_non_alphanumeric(text))
+        stems: list[str] = self._model._stem(tokens)
+        return stems
+
+
+def _with_pairs(stems: list[str]) -> list[str]:
+    return stems + [f"{a} {b}" for a, b in pairwise(stems)]
+
+
+def _from_dict(weights: dict[int, float]) -> SparseVector:
+    indices = sorted(weights)
+    return SparseVector(indices=indices, values=[float(weights[i]) for i in indices])
 
 
 def _convert(embeddings: Iterable[Any]) -> list[SparseVector]:

@@ -256,6 +256,7 @@ class QdrantStore:
         dense: list[float] | None,
         sparse: SparseVector | None,
         limit: int,
+        sparse_label: SparseVector | None = None,
         candidates: int,
         filters: SearchFilters | None = None,
         rrf_k: int = 60,
@@ -265,7 +266,8 @@ class QdrantStore:
 
         The lists are the dense neighbours, BM25 on the chunk text and BM25 on the chunk's
         label (title, heading, path); ``weights`` follow that order. A missing query (dense
-        or sparse) leaves its lists out.
+        or sparse) leaves its lists out; ``sparse_label`` (default: ``sparse``) queries the
+        label field.
         """
         if not self.exists():
             raise IndexUnavailableError(
@@ -277,9 +279,13 @@ class QdrantStore:
             rankings.append((DENSE, dense))
             used.append(weights[0])
         if sparse is not None and sparse.indices:
-            for name, weight in ((SPARSE, weights[1]), (SPARSE_LABEL, weights[2])):
+            label_query = sparse_label or sparse
+            for name, weight, query in (
+                (SPARSE, weights[1], sparse),
+                (SPARSE_LABEL, weights[2], label_query),
+            ):
                 if weight > 0:
-                    rankings.append((name, sparse))
+                    rankings.append((name, query))
                     used.append(weight)
         if not rankings:
             return []

@@ -45,7 +45,7 @@ DATASETS = ["revenu fiscal de référence", "IBAN", "statut d'affiliation RUAMM"
          None, None),
         # A date that is not about an end, a home party, a word inside another: no filter.
         ("la convention signée en mars 2024 avec la Province Sud", (), None, None, None),
-        ("mais qui a signé pour l'agence bio ?", ("agence bio",), None, None, None),
+        ("mais qui a signé pour l'agence bio ?", (), None, None, None),  # no list asked
         ("sept ans de conservation, c'est légal ?", (), None, None, None),
     ],
 )  # fmt: skip
@@ -235,3 +235,47 @@ def test_demo_conventions_questions_links_and_api(demo_env: Path) -> None:
         assert body["cards"][0]["passages"][0]["snippet"]
         inondation = client.get("/datasets", params={"q": "zones inondables dumbea", "k": 1})
         assert inondation.json()["cards"][0]["conventions"][0]["id"] == "CONV-DEMO-003"
+
+
+def test_a_register_edit_reindexes_only_that_convention(
+    tmp_path: Path, fake_embedder: FakeEmbedder, bm25: FrenchBm25, store: QdrantStore
+) -> None:
+    root, register_file = _corpus(tmp_path)
+    pipeline = make_pipeline(fake_embedder, bm25, store)
+
+    def run() -> tuple[int, int]:
+        enricher = ConventionEnricher(load_register(register_file, root), root, root)
+        documents = enricher.documents(FilesConnector(root, kind="convention").scan())
+        report = pipeline.run(documents, root=str(root))
+        return report.documents_indexed, report.documents_unchanged
+
+    assert run() == (2, 0)
+    assert run() == (0, 2)
+    register_file.write_text(REGISTER.replace("duree: 3 ans", "fin: 2026-12-31"), "utf-8")
+    assert run() == (1, 1)
+    ends = {
+        row["source_path"]: row.get("ends_on")
+        for row in store.payloads(["source_path", "ends_on"], SearchFilters(kinds=("convention",)))
+    }
+    assert ends["conventions/cafat.md"] == "2026-12-31"
+
+
+@pytest.mark.parametrize(
+    ("question", "parties"),
+    [
+        ("si hubee a une fuite de donnees, la dgfip doit nous prevenir sous combien de temps ?",
+         ()),
+        ("pour teletransmettre a la dgfip en edifact, on peut prendre n'importe quel logiciel ?",
+         ()),
+        ("avec qui on échange des données de la CAFAT ?", ("cafat",)),
+        ("on a des accords avec l'ISEE ?", ("isee",)),
+        ("liste des conventions DGFiP", ("dgfip",)),
+        ("quels partenaires nous envoient des données fiscales, à part la DGFiP ?", ()),
+        ("quelles conventions avec la CAFAT, sauf l'ISEE ?", ("cafat",)),
+    ],
+)  # fmt: skip
+def test_a_party_filters_only_questions_that_list_agreements(
+    question: str, parties: tuple[str, ...]
+) -> None:
+    scope = read_question(question, parties=PARTIES, datasets=DATASETS, today=TODAY)
+    assert scope.parties == parties

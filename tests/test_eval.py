@@ -39,7 +39,7 @@ def test_report_has_the_stable_keys_and_right_numbers() -> None:
         "question q3": ["x"],
         "question q4": ["a.md"],
     }
-    results = evaluate(questions, lambda text: answers[text])
+    results = evaluate(questions, lambda question: answers[question.question])
     report = build_report(results, questions_file="t.jsonl", mode="hybrid")
     assert report["overall"] == {
         "recall@5": pytest.approx(1 / 3, abs=1e-3),

@@ -162,6 +162,28 @@ def test_the_document_title_is_a_search_field(
     assert hits[0].source_path == "hubee/cgu.md"  # "hubee" is only in its path
 
 
+def test_a_name_in_the_title_outranks_the_same_words_apart(
+    tmp_path: Path, fake_embedder: FakeEmbedder, bm25: FrenchBm25, store: QdrantStore
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    body = "Le service délivre les données à hauteur de 20 appels par seconde et par jeton."
+    (docs / "a.md").write_text(f"# CGU API Impôt particulier\n{body}", "utf-8")
+    (docs / "b.md").write_text(
+        f"# Conditions générales d'utilisation de l'API particulier, version 2022\n{body}",
+        "utf-8",
+    )
+    index_folder(make_pipeline(fake_embedder, bm25, store), docs)
+    hits = (
+        service(fake_embedder, bm25, store)
+        .search("l'api particulier accepte combien d'appels par seconde", mode=SearchMode.SPARSE)
+        .hits
+    )
+    # Both labels hold "api" and "particulier", the shorter one would win on words alone;
+    # only the two words side by side point to the right one.
+    assert hits[0].source_path == "b.md"
+
+
 def test_an_index_built_with_another_model_is_refused(
     tmp_path: Path, fake_embedder: FakeEmbedder, store: QdrantStore
 ) -> None:

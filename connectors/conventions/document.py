@@ -9,8 +9,6 @@ question such as "les conventions avec la CAFAT" finds it by its parties and dat
 
 from __future__ import annotations
 
-import hashlib
-import json
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -154,17 +152,14 @@ class ConventionEnricher:
         if end:
             metadata["ends_on"] = end.isoformat()
         sections = document.sections
-        content_hash = document.content_hash
         if convention is not None:
             sections = (Section(register_card(convention), CARD_HEADING), *sections)
-            row = json.dumps(metadata, sort_keys=True, ensure_ascii=False)
-            content_hash = hashlib.sha256(f"{content_hash}\x1f{row}".encode()).hexdigest()
+        # The stored version covers the metadata: a register edit re-indexes the document.
         return replace(
             document,
             kind=KIND,
             title=convention.title if convention else document.title,
             sections=sections,
-            content_hash=content_hash,
             metadata={**document.metadata, **metadata},
         )
 
