@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 from datetime import date
@@ -12,10 +13,11 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from assistant import factory
+from assistant.answering import Answer, AnswerEvent, AnswerService
 from assistant.conventions import ConventionCard, ConventionScope, ConventionSearch
 from assistant.datasets import DatasetCard, DatasetSearch, parse_bbox
 from assistant.links import CatalogueLinks
@@ -92,6 +94,18 @@ class ConventionsSearchResponse(BaseModel):
     cards: list[ConventionCard]
 
 
+class AskRequest(BaseModel):
+    """A question to answer."""
+
+    question: str = Field(min_length=1, max_length=2000, description="La question, en français")
+    filters: Filters = Field(default_factory=Filters)
+    mode: SearchMode | None = Field(default=None, description="hybrid (défaut), dense ou sparse")
+    stream: bool = Field(
+        default=False,
+        description="Vrai : réponse en flux SSE (événements sources, text, answer)",
+    )
+
+
 class ErrorOut(BaseModel):
     """Error body: a stable code and a French message."""
 
@@ -105,8 +119,34 @@ class _Runtime:
     def __init__(self) -> None:
         self.store: QdrantStore | None = None
         self.service: SearchService | None = None
+        self.answers: AnswerService | None = None
         self.model: str = ""
         self.unavailable: str | None = None
+
+
+def _sse(events: Iterator[AnswerEvent]) -> Iterator[str]:
+    """Server-sent events: ``sources``, then ``text`` pieces, then the whole ``answer``.
+
+    An error after the stream has started cannot change the status code: it becomes an
+    ``error`` event with the same French message as the JSON errors.
+    """
+
+    def event(name: str, data: Any) -> str:
+        return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+    try:
+        for item in events:
+            if item.kind == "sources":
+                yield event("sources", [asdict(source) for source in item.sources])
+            elif item.kind == "text":
+                yield event("text", {"text": item.text})
+            elif item.answer is not None:
+                yield event("answer", asdict(item.answer))
+    except BoussoleError as exc:
+        yield event("error", {"code": exc.code, "message": exc.message})
+    except Exception:
+        logger.exception("Answer stream failed")
+        yield event("error", {"code": "erreur_interne", "message": "Erreur interne du serveur."})
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -178,6 +218,11 @@ def create_app(settings: Settings) -> FastAPI:
             logger.warning("Conventions register unavailable for links: %s", exc.message)
             return None
 
+    def answers() -> AnswerService:
+        if runtime.answers is None:
+            runtime.answers = factory.make_answer_service(settings, service())
+        return runtime.answers
+
     def service() -> SearchService:
         if runtime.service is None:
             raise IndexUnavailableError(
@@ -214,6 +259,25 @@ def create_app(settings: Settings) -> FastAPI:
             took_ms=result.took_ms,
             hits=[HitOut(**hit.__dict__, snippet=hit.snippet()) for hit in result.hits],
         )
+
+    @app.post(
+        "/ask",
+        response_model=Answer,
+        summary="Répondre à une question, avec citations",
+        responses={200: {"content": {"text/event-stream": {}}}},
+    )
+    async def ask(request: AskRequest, http: Request) -> Any:
+        answerer = answers()
+        filters = SearchFilters(
+            kinds=tuple(request.filters.kind), path_prefix=request.filters.path_prefix
+        )
+        wants_stream = request.stream or "text/event-stream" in http.headers.get("accept", "")
+        if not wants_stream:
+            return await run_in_threadpool(
+                answerer.answer, request.question, filters=filters, mode=request.mode
+            )
+        events = answerer.stream(request.question, filters=filters, mode=request.mode)
+        return StreamingResponse(_sse(events), media_type="text/event-stream")
 
     @app.get("/datasets", response_model=DatasetsResponse, summary="Chercher des jeux de données")
     async def datasets(

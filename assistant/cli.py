@@ -341,6 +341,40 @@ def datasets(
         out.print(f"   [dim]fiche :[/dim] {card.record_url or card.source_path}", highlight=False)
 
 
+@app.command("ask")
+def ask(
+    question: Annotated[str, typer.Argument(help="La question, en français")],
+    kind: KindOption = None,
+    mode: ModeOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON")] = False,
+) -> None:
+    """Répondre à une question, avec les citations de chaque affirmation."""
+    from dataclasses import asdict
+
+    settings = _settings()
+    filters = SearchFilters(kinds=(kind,)) if kind else None
+    with _search_service(settings) as service:
+        answerer = factory.make_answer_service(settings, service)
+        final = None
+        for event in answerer.stream(question, filters=filters, mode=mode):
+            if event.kind == "text" and not as_json:
+                out.print(event.text, end="", highlight=False, markup=False)
+            final = event.answer or final
+    assert final is not None
+    if as_json:
+        out.print_json(json.dumps(asdict(final), ensure_ascii=False))
+        return
+    out.print()
+    shown = final.sources if final.abstained else final.citations
+    title = "Sources les plus proches" if final.abstained else "Sources"
+    out.print(f"[bold]{title}[/bold]")
+    for citation in shown:
+        where = citation.source_path + (f", page {citation.page}" if citation.page else "")
+        heading = f" — {citation.heading}" if citation.heading else ""
+        out.print(f"  [{citation.number}] {where}{heading}", highlight=False, markup=False)
+    err.print(f"[dim]{final.backend}, {final.took_ms:.0f} ms[/dim]")
+
+
 @app.command("eval")
 def evaluate(
     questions: Annotated[Path, typer.Option("--questions", help="Fichier JSONL de questions")],
@@ -353,6 +387,14 @@ def evaluate(
             "filtres lus dans la question, jeux de données dans le catalogue",
         ),
     ] = False,
+    answers: Annotated[
+        bool,
+        typer.Option(
+            "--answers",
+            help="Mesurer aussi les réponses : abstention, fausse abstention, réponse "
+            "attendue, précision des citations",
+        ),
+    ] = False,
     report_file: Annotated[
         Path | None, typer.Option("--report", help="Écrire le rapport JSON ici")
     ] = None,
@@ -362,6 +404,7 @@ def evaluate(
 
     from assistant.conventions import ConventionSearch
     from assistant.datasets import DatasetSearch
+    from eval.answers import AnswerOutcome, answer_metrics, calibrate
     from eval.metrics import build_report, evaluate
     from eval.questions import Question, load_questions
 
@@ -384,8 +427,33 @@ def evaluate(
 
         task = progress.add_task("Évaluation", total=len(items), current="")
         results = evaluate(items, retrieve, progress=lambda n: progress.update(task, completed=n))
+        outcomes = []
+        if answers:
+            answerer = factory.make_answer_service(settings, service)
+            task = progress.add_task("Réponses", total=len(items), current="")
+            for number, item in enumerate(items, start=1):
+                given = answerer.answer(item.question, mode=chosen)
+                outcomes.append(
+                    AnswerOutcome(
+                        given.text, given.abstained, tuple(given.cited_paths), given.evidence
+                    )
+                )
+                progress.update(task, completed=number)
     label = f"{chosen.value}+profils" if scoped else chosen.value
     report = build_report(results, questions_file=questions.name, mode=label)
+    if answers:
+        report["answers"] = answer_metrics(items, outcomes) | {
+            "calibration": calibrate(items, [o.evidence for o in outcomes]),
+            "min_similarity": settings.answer.min_similarity,
+            "backend": settings.answer.backend.value,
+        }
+        for row, outcome in zip(report["per_question"], outcomes, strict=True):
+            row.update(
+                answer=outcome.text,
+                abstained=outcome.abstained,
+                cited=list(outcome.cited_paths),
+                evidence=outcome.evidence,
+            )
     _print_eval_table(report)
     if report_file is not None:
         report_file.parent.mkdir(parents=True, exist_ok=True)
@@ -398,6 +466,24 @@ def _print_eval_table(report: dict[str, Any]) -> None:
     rows = [[name, str(v["n"]), _fmt(v["recall@5"]), _fmt(v["mrr@10"])] for name, v in scopes]
     columns = ("périmètre", "n", "Recall@5", "MRR@10")
     out.print(_table(f"{report['questions']} — mode {report['mode']}", columns, rows))
+    if "answers" in report:
+        given = report["answers"]
+        rows = [
+            ["abstention (sans réponse)", str(given["n_unanswerable"]), _fmt(given["abstention"])],
+            ["fausse abstention", str(given["n_answerable"]), _fmt(given["false_abstention"])],
+            ["réponse attendue", str(given["n_answer_contains"]), _fmt(given["answer_match"])],
+            ["précision des citations", str(given["n_citations"]),
+             _fmt(given["citation_precision"])],
+        ]  # fmt: skip
+        title = f"Réponses ({given['backend']}, seuil {given['min_similarity']})"
+        out.print(_table(title, ("mesure", "n", "valeur"), rows))
+        calibration = given["calibration"]
+        if calibration.get("threshold") is not None:
+            out.print(
+                f"Seuil d'abstention conseillé (≤ 10 % de fausses abstentions) : "
+                f"{calibration['threshold']} → abstention {_fmt(calibration['abstention'])}, "
+                f"fausse abstention {_fmt(calibration['false_abstention'])}"
+            )
     misses = [
         q for q in report["per_question"] if q["hit_rank"] is None and q["kind"] != "unanswerable"
     ]

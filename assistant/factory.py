@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from assistant.answering import AnswerService
 from assistant.links import CatalogueLinks
 from assistant.query import QueryExpander
 from assistant.search import SearchService
@@ -135,6 +136,14 @@ def catalogue_links(settings: Settings, store: QdrantStore) -> CatalogueLinks:
     """Register datasets matched to the indexed catalogue records (none without a register)."""
     register, _ = load_conventions_register(settings)
     return CatalogueLinks.from_store(store, register.conventions if register else ())
+
+
+def make_answer_service(settings: Settings, search: SearchService) -> AnswerService:
+    """Answers from the search service's passages, written as the settings choose."""
+    from assistant.llm import make_writer
+
+    writer = make_writer(settings.answer, search.sparse, search.expander)
+    return AnswerService(search, writer, settings.answer)
 
 
 def make_search_service(

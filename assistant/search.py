@@ -28,9 +28,12 @@ class Hit:
     heading: str | None
     text: str
     payload: dict[str, Any]  # every stored field (catalogue cards read theirs from here)
+    similarity: float | None = None  # cosine with the question (None in sparse mode)
 
     @classmethod
-    def from_payload(cls, rank: int, score: float, payload: dict[str, Any]) -> Hit:
+    def from_payload(
+        cls, rank: int, score: float, payload: dict[str, Any], similarity: float | None = None
+    ) -> Hit:
         """Build a hit from a stored chunk's payload."""
         return cls(
             rank=rank,
@@ -42,6 +45,7 @@ class Hit:
             heading=payload.get("heading"),
             text=str(payload.get("text", "")),
             payload=payload,
+            similarity=similarity,
         )
 
     def snippet(self, length: int = 240) -> str:
@@ -119,7 +123,10 @@ class SearchService:
                 self.settings.label_weight,
             ),
         )
-        hits = [Hit.from_payload(i, s.score, s.payload) for i, s in enumerate(stored, start=1)]
+        hits = [
+            Hit.from_payload(i, s.score, s.payload, s.similarity)
+            for i, s in enumerate(stored, start=1)
+        ]
         took = (time.perf_counter() - started) * 1000
         return SearchResult(query=query, mode=mode, hits=hits, took_ms=round(took, 1))
 

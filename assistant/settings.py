@@ -87,6 +87,46 @@ class SearchSettings(BaseModel):
         return self
 
 
+class AnswerBackend(StrEnum):
+    """What writes the answer from the retrieved passages."""
+
+    EXTRACTIVE = "extractive"  # quotes the passages' own sentences: no model, offline
+    OPENAI = "openai"  # any OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp, Albert)
+
+
+class OpenAISettings(BaseModel):
+    """An OpenAI-compatible chat endpoint; the key comes from the environment."""
+
+    base_url: str | None = None  # e.g. http://127.0.0.1:11434/v1
+    model: str | None = None
+    api_key: SecretStr | None = None  # BOUSSOLE_ANSWER__OPENAI__API_KEY
+    temperature: float = Field(default=0.1, ge=0, le=2)
+    max_tokens: int = Field(default=600, ge=16, le=8192)
+    timeout_s: float = Field(default=60, gt=0)
+
+
+class AnswerSettings(BaseModel):
+    """Answers with citations, and when to abstain."""
+
+    backend: AnswerBackend = AnswerBackend.EXTRACTIVE
+    passages: int = Field(default=6, ge=1, le=20)  # retrieved passages the answer draws on
+    max_sentences: int = Field(default=3, ge=1, le=10)  # extractive: sentences quoted
+    # Abstain when the best passage's cosine with the question is below this
+    # (calibrated on the dev set with `boussole eval --answers`).
+    min_similarity: float = Field(default=0.865, ge=0, le=1)
+    openai: OpenAISettings = OpenAISettings()
+
+    @model_validator(mode="after")
+    def _endpoint_for_openai(self) -> AnswerSettings:
+        if self.backend == AnswerBackend.OPENAI and not (
+            self.openai.base_url and self.openai.model
+        ):
+            raise ValueError(
+                "answer.backend = openai demande answer.openai.base_url et answer.openai.model"
+            )
+        return self
+
+
 class PiiSettings(BaseModel):
     """The personal-data guard run on every document before it is indexed."""
 
@@ -150,6 +190,7 @@ class Settings(BaseSettings):
     search: SearchSettings = SearchSettings()
     pii: PiiSettings = PiiSettings()
     conventions: ConventionsSettings = ConventionsSettings()
+    answer: AnswerSettings = AnswerSettings()
     api: ApiSettings = ApiSettings()
 
     @field_validator("kind_by_folder")

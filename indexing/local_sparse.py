@@ -71,6 +71,7 @@ class LocalSparseIndex:
     ) -> None:
         self.ids = ids
         self.matrices = matrices
+        self._rows = {point: row for row, point in enumerate(ids)}
         width = max((len(vector) for vector in dense), default=0)
         self.dense: NDArray[np.float32] = np.zeros((len(ids), width), dtype=np.float32)
         for row, vector in enumerate(dense):
@@ -96,6 +97,17 @@ class LocalSparseIndex:
         scores = (self.dense @ vector).astype(np.float64)
         scores[~mask] = -np.inf
         return self._best(scores, limit)
+
+    def similarity(self, query: Sequence[float], points: Sequence[Any]) -> dict[Any, float]:
+        """Cosine of ``query`` with each given point's dense vector."""
+        if self.dense.shape[1] != len(query):
+            return {}
+        vector = np.asarray(query, dtype=np.float32)
+        vector /= np.linalg.norm(vector) or 1.0
+        rows = [self._rows[point] for point in points if point in self._rows]
+        scores = self.dense[rows] @ vector
+        kept = [point for point in points if point in self._rows]
+        return {point: float(score) for point, score in zip(kept, scores, strict=True)}
 
     def top(
         self, name: str, query: SparseVector, limit: int, mask: NDArray[np.bool_]

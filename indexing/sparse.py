@@ -98,16 +98,16 @@ class FrenchBm25:
     def embed_labels(self, texts: Sequence[str]) -> list[SparseVector]:
         """Term-frequency vectors of labels, words and word pairs."""
         return [
-            _from_dict(self._model._term_frequency(_with_pairs(self._stems(text))))
+            _from_dict(self._model._term_frequency(_with_pairs(self.stems(text))))
             for text in texts
         ]
 
     def embed_label_query(self, text: str) -> SparseVector:
         """Binary vector of a query's words and word pairs, for the label field."""
-        ids = {self._model.compute_token_id(token) for token in _with_pairs(self._stems(text))}
+        ids = {self._model.compute_token_id(token) for token in _with_pairs(self.stems(text))}
         return SparseVector(indices=sorted(ids), values=[1.0] * len(ids))
 
-    def _stems(self, text: str) -> list[str]:
+    def stems(self, text: str) -> list[str]:
         """Stemmed words without stopwords, as fastembed's BM25 counts them."""
         tokens = self._model.tokenizer.tokenize(remove_non_alphanumeric(text))
         stems: list[str] = self._model._stem(tokens)

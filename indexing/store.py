@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from qdrant_client import QdrantClient, models
 from qdrant_client.hybrid.fusion import reciprocal_rank_fusion
 
@@ -93,10 +94,15 @@ class SearchFilters:
 
 @dataclass(frozen=True)
 class StoredHit:
-    """A chunk returned by a query, with its fused score."""
+    """A chunk returned by a query, with its fused score.
+
+    ``similarity`` is the cosine between the query's dense vector and the chunk's: fused
+    scores only order, this one says how close the best passage really is (abstention).
+    """
 
     score: float
     payload: dict[str, Any]
+    similarity: float | None = None
 
 
 def point_id(doc_id: str, content_hash: str, index: int) -> str:
@@ -306,9 +312,14 @@ class QdrantStore:
             query=models.RrfQuery(rrf=models.Rrf(k=rrf_k, weights=used)),
             limit=limit,
             with_payload=True,
+            with_vectors=[DENSE] if dense is not None else False,
         )
         return [
-            StoredHit(score=float(point.score), payload=dict(point.payload or {}))
+            StoredHit(
+                score=float(point.score),
+                payload=dict(point.payload or {}),
+                similarity=_cosine(dense, point.vector) if dense is not None else None,
+            )
             for point in response.points
         ]
 
@@ -336,13 +347,18 @@ class QdrantStore:
         fused = reciprocal_rank_fusion(
             lists, limit=limit, ranking_constant_k=rrf_k, weights=weights
         )
+        dense = next((query for _, query in rankings if isinstance(query, list)), None)
+        similarity = index.similarity(dense, [p.id for p in fused]) if dense is not None else {}
         payloads = {
             point.id: dict(point.payload or {})
             for point in self.client.retrieve(
                 self.collection, ids=[point.id for point in fused], with_payload=True
             )
         }
-        return [StoredHit(score=float(p.score), payload=payloads[p.id]) for p in fused]
+        return [
+            StoredHit(score=float(p.score), payload=payloads[p.id], similarity=similarity.get(p.id))
+            for p in fused
+        ]
 
     def _all_points(
         self,
@@ -421,6 +437,16 @@ class QdrantStore:
             ids, {name: SparseMatrix(column) for name, column in vectors.items()}, dense
         )
         return self._sparse_index
+
+
+def _cosine(query: list[float], stored: Any) -> float | None:
+    """Cosine of the query and a point's dense vector, as Qdrant returned it."""
+    vector = stored.get(DENSE) if isinstance(stored, dict) else stored
+    if not vector:
+        return None
+    a, b = np.asarray(query, dtype=np.float64), np.asarray(vector, dtype=np.float64)
+    norm = float(np.linalg.norm(a) * np.linalg.norm(b))
+    return float(a @ b / norm) if norm else None
 
 
 def _sparse(vector: SparseVector) -> models.SparseVector:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -155,3 +156,45 @@ def test_unexpected_errors_leak_nothing(
     assert response.status_code == 500
     assert response.json() == {"code": "erreur_interne", "message": "Erreur interne du serveur."}
     assert "secret" not in response.text
+
+
+def test_ask_answers_with_a_citation(client: TestClient) -> None:
+    response = client.post(
+        "/ask", json={"question": "on a combien de temps pour prévenir la cnil d'une fuite ?"}
+    )
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["abstained"] is False
+    assert "72 heures" in answer["text"] and "[" in answer["text"]
+    citation = answer["citations"][0]
+    assert citation["source_path"] == "sécurité/Déclarer un incident.md"
+    assert citation["heading"] == "Déclarer un incident de sécurité › Violation de données"
+    assert f"[{citation['number']}]" in answer["text"]
+    assert citation["quote"] and citation["quote"] in " ".join(citation["passage"].split())
+
+
+def test_ask_abstains_in_french_and_shows_the_closest_sources(client: TestClient) -> None:
+    answer = client.post(
+        "/ask", json={"question": "à quelle heure ferme la cantine du personnel le vendredi ?"}
+    ).json()
+    assert answer["abstained"] is True
+    assert answer["text"].startswith("Je n'ai pas trouvé de réponse dans les documents indexés")
+    assert answer["citations"] == [] and answer["sources"]
+
+
+def test_ask_streams_server_sent_events(client: TestClient) -> None:
+    with client.stream(
+        "POST", "/ask", json={"question": "mot de passe : combien de caracteres ?", "stream": True}
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        body = "".join(response.iter_text())
+    events = [block.split("\n", 1) for block in body.strip().split("\n\n")]
+    names = [name.removeprefix("event: ") for name, _ in events]
+    assert names[0] == "sources" and names[-1] == "answer"
+    assert set(names[1:-1]) == {"text"}
+    final = json.loads(events[-1][1].removeprefix("data: "))
+    assert final["citations"][0]["source_path"] == "charte.pdf"
+    assert final["citations"][0]["page"] == 2
+    streamed = "".join(json.loads(data.removeprefix("data: "))["text"] for _, data in events[1:-1])
+    assert streamed.strip() == final["text"]

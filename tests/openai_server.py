@@ -1,0 +1,110 @@
+"""An OpenAI-compatible chat server on loopback, with queued replies: the LLM fake.
+
+Real HTTP and real server-sent events, as vLLM, Ollama or Albert send them; only the
+words are scripted. Each request is recorded so tests can check the prompt.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+
+class FakeChatServer:
+    """Serve ``/v1/chat/completions`` on 127.0.0.1 until stopped."""
+
+    def __init__(self) -> None:
+        self.replies: list[list[str]] = []  # each reply as the pieces to stream
+        self.requests: list[dict[str, Any]] = []
+        self.port = _free_port()
+        self._server = uvicorn.Server(
+            uvicorn.Config(self._app(), host="127.0.0.1", port=self.port, log_level="error")
+        )
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def enqueue(self, *pieces: str) -> None:
+        """The next reply, streamed in these pieces (or sent whole)."""
+        self.replies.append(list(pieces))
+
+    def start(self) -> FakeChatServer:
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the fake chat server did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+    def _app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.post("/v1/chat/completions")
+        async def completions(request: Request) -> Any:
+            body = await request.json()
+            self.requests.append(body)
+            pieces = self.replies.pop(0) if self.replies else ["(aucune réponse prévue)"]
+            model = body.get("model", "fake")
+            if not body.get("stream"):
+                return JSONResponse(_completion(model, "".join(pieces)))
+            return StreamingResponse(_chunks(model, pieces), media_type="text/event-stream")
+
+        return app
+
+
+def _completion(model: str, text: str) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": 0,
+        "model": model,
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+        ],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
+
+
+def _chunks(model: str, pieces: list[str]) -> Iterator[str]:
+    for number, piece in enumerate(pieces):
+        delta: dict[str, Any] = {"content": piece}
+        if number == 0:
+            delta["role"] = "assistant"
+        chunk = {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
+        }
+        yield f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
+    done = {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion.chunk",
+        "created": 0,
+        "model": model,
+        "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+    }
+    yield f"data: {json.dumps(done)}\n\n"
+    yield "data: [DONE]\n\n"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
