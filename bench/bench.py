@@ -127,12 +127,7 @@ def phase_search(data_dir: Path, model_dir: Path, queries: list[str]) -> dict[st
             started = time.perf_counter()
             service.search(query, mode=mode)  # type: ignore[arg-type]
             latencies.append((time.perf_counter() - started) * 1000)
-        latencies.sort()
-        result[mode] = {
-            "queries": len(latencies),
-            "p50_ms": round(statistics.median(latencies), 1),
-            "p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))], 1),
-        }
+        result[mode] = _summary(latencies)
     from assistant.datasets import DatasetSearch
 
     finder = DatasetSearch(service)
@@ -141,14 +136,59 @@ def phase_search(data_dir: Path, model_dir: Path, queries: list[str]) -> dict[st
         started = time.perf_counter()
         finder.search(query, k=5)
         latencies.append((time.perf_counter() - started) * 1000)
-    latencies.sort()
-    result["datasets_filtered"] = {
+    result["datasets_filtered"] = _summary(latencies)
+    store.close()
+    return result
+
+
+def phase_ask(data_dir: Path, model_dir: Path, queries: list[str]) -> dict[str, Any]:
+    """`POST /ask` latency (extractive backend) over real HTTP, uvicorn on loopback."""
+    import socket
+    import threading
+
+    import httpx
+    import uvicorn
+
+    from assistant.api import create_app
+
+    settings = _settings(data_dir, model_dir)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="error")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    abstained = 0
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+        for query in queries[:5]:  # warm-up: the in-memory index is built on first use
+            client.post("/ask", json={"question": query})
+        latencies = []
+        for query in queries:
+            started = time.perf_counter()
+            response = client.post("/ask", json={"question": query})
+            latencies.append((time.perf_counter() - started) * 1000)
+            response.raise_for_status()
+            abstained += response.json()["abstained"]
+    server.should_exit = True
+    thread.join(timeout=30)
+    return {
+        "backend": settings.answer.backend.value,
+        "abstained": abstained,
+        **_summary(latencies),
+    }
+
+
+def _summary(latencies: list[float]) -> dict[str, Any]:
+    latencies = sorted(latencies)
+    return {
         "queries": len(latencies),
         "p50_ms": round(statistics.median(latencies), 1),
         "p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))], 1),
     }
-    store.close()
-    return result
 
 
 def phase_harvest(corpus: Path, data_dir: Path, model_dir: Path) -> dict[str, Any]:
@@ -223,7 +263,7 @@ def main() -> None:
         ),
     )
     parser.add_argument("--limit", type=int, default=0, help="at most this many chunks (0 = all)")
-    parser.add_argument("--phase", choices=["raw", "index", "search", "harvest"])
+    parser.add_argument("--phase", choices=["raw", "index", "search", "ask", "harvest"])
     parser.add_argument("--data-dir", type=Path)
     args = parser.parse_args()
     queries = [
@@ -240,6 +280,8 @@ def main() -> None:
             result = phase_index(args.corpus, args.data_dir, args.model_dir, args.limit)
         elif args.phase == "harvest":
             result = phase_harvest(args.corpus, args.data_dir, args.model_dir)
+        elif args.phase == "ask":
+            result = phase_ask(args.data_dir, args.model_dir, queries)
         else:
             result = phase_search(args.data_dir, args.model_dir, queries)
         # ru_maxrss is in KiB on Linux: this phase's own peak, model included.
@@ -252,6 +294,7 @@ def main() -> None:
         raw = _child("raw", args, data_dir / "raw")
         index = _child("index", args, data_dir / "index")
         search = _child("search", args, data_dir / "index")
+        ask = _child("ask", args, data_dir / "index")
         harvest = _child("harvest", args, data_dir / "harvest")
     report = {
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
@@ -259,6 +302,7 @@ def main() -> None:
         "baseline_raw_fastembed": raw,
         "indexing_pipeline": index,
         "search_latency": search,
+        "ask_latency": ask,
         "csw_harvest": harvest,
         "ratios": {
             "indexing_vs_raw_fastembed": round(index["chunks_per_s"] / raw["chunks_per_s"], 3),
@@ -266,12 +310,14 @@ def main() -> None:
                 index["chunks_per_s_without_pii"] / raw["chunks_per_s"], 3
             ),
             "pii_stage_vs_embedding_stage": index["pii"]["vs_embedding_stage"],
+            "ask_vs_search_hybrid_p50": round(ask["p50_ms"] / search["hybrid"]["p50_ms"], 2),
         },
         "targets": {
             "indexing_without_pii_vs_raw_fastembed": ">= 0.8",
             "pii_stage_vs_embedding_stage": "<= 1.0",
             "search_hybrid_p95_ms": "<= 150",
             "datasets_filtered_p95_ms": "<= 150",
+            "ask_extractive_p95_ms": "<= 500",
         },
         "verdict": {
             "indexing_without_pii_vs_raw_fastembed": index["chunks_per_s_without_pii"]
@@ -280,8 +326,13 @@ def main() -> None:
             "pii_stage_vs_embedding_stage": index["pii"]["vs_embedding_stage"] <= 1.0,
             "search_hybrid_p95_ms": search["hybrid"]["p95_ms"] <= 150,
             "datasets_filtered_p95_ms": search["datasets_filtered"]["p95_ms"] <= 150,
+            "ask_extractive_p95_ms": ask["p95_ms"] <= 500,
         },
-        "peak_rss_mb": {"indexing": index["peak_rss_mb"], "search": search["peak_rss_mb"]},
+        "peak_rss_mb": {
+            "indexing": index["peak_rss_mb"],
+            "search": search["peak_rss_mb"],
+            "api_ask": ask["peak_rss_mb"],
+        },
     }
     print(json.dumps(report, ensure_ascii=False, indent=2))
 

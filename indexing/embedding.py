@@ -52,6 +52,14 @@ def bundled_model_dir(models_dir: Path) -> Path:
     return models_dir / BUNDLED_FOLDER
 
 
+def _canonical_name(model: str) -> str:
+    """The name an index records: the bundled build is one model wherever its folder lies."""
+    folder = Path(model).expanduser()
+    if folder.name == BUNDLED_FOLDER and (folder / "build.json").exists():
+        return BUNDLED_MODEL
+    return model
+
+
 def prepare_bundled_model(models_dir: Path) -> Path:
     """Build the bundled e5 ONNX folder if needed (idempotent); return its path."""
     from indexing.e5_onnx import build_e5_onnx
@@ -64,7 +72,7 @@ class DenseEmbedder:
 
     def __init__(self, spec: DenseModelSpec) -> None:
         self.spec = spec
-        self.name = spec.model
+        self.name = _canonical_name(spec.model)
         self.query_prefix, self.passage_prefix = spec.prefixes()
         self._model = _load_fastembed(spec)
         self.tokenizer = _counting_tokenizer(self._model)
