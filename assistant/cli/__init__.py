@@ -1,0 +1,25 @@
+"""The ``boussole`` command line: one module per group of commands, registered on import."""
+
+from __future__ import annotations
+
+import sys
+
+from assistant.cli.common import app, err
+from connectors.errors import BoussoleError
+
+# isort: off
+# Commands are listed in the help in the order their modules register them.
+from assistant.cli import indexing, querying, evaluation, pii, conventions, serve
+
+# isort: on
+
+__all__ = ["app", "conventions", "evaluation", "indexing", "main", "pii", "querying", "serve"]
+
+
+def main() -> None:
+    """Console-script entry point: domain errors become a French message and exit code 1."""
+    try:
+        app()
+    except BoussoleError as exc:
+        err.print(f"[red]Erreur[/red] : {exc.message}")
+        sys.exit(1)

@@ -1,0 +1,168 @@
+"""Commands that fill the index: prepare the model, index a folder, harvest a catalogue."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assistant import factory
+from assistant.cli.common import (
+    EXIT_CODES,
+    KindOption,
+    app,
+    current_settings,
+    err,
+    models_app,
+    out,
+    progress_bar,
+)
+from connectors.base import SkippedDocument, SourceDocument
+from connectors.errors import ConfigurationError
+from indexing.pipeline import IndexReport, RunStatus
+
+
+@models_app.command("prepare")
+def models_prepare() -> None:
+    """Construire le modèle multilingual-e5-small local (ONNX int8), sans téléchargement."""
+    from indexing.embedding import BUNDLED_MODEL, prepare_bundled_model
+
+    settings = current_settings()
+    if settings.embedding.model != BUNDLED_MODEL:
+        err.print(
+            f"Le modèle configuré est « {settings.embedding.model} » : rien à préparer "
+            f"(seul {BUNDLED_MODEL} se construit localement)."
+        )
+        return
+    with err.status("Préparation du modèle multilingual-e5-small…"):
+        folder = prepare_bundled_model(settings.models_dir)
+    out.print(f"Modèle prêt : {folder}")
+
+
+def _print_index_summary(report: IndexReport, report_path: Path) -> None:
+    out.print(
+        f"[bold]Indexation {report.status.value}[/bold] : {report.documents_seen} documents lus, "
+        f"{report.documents_indexed} indexés, {report.documents_unchanged} inchangés, "
+        f"{len(report.skipped)} ignorés, {report.chunks_written} passages écrits "
+        f"en {report.duration_s:.1f} s."
+    )
+    for skipped in report.skipped:
+        out.print(f"  [yellow]ignoré[/yellow] {skipped.path} : {skipped.reason}")
+    for error in report.errors:
+        out.print(f"  [red]erreur[/red] {error}")
+    for notice in report.notices[:10]:
+        out.print(f"  [cyan]à vérifier[/cyan] {notice}")
+    if len(report.notices) > 10:
+        out.print(
+            f"  … et {len(report.notices) - 10} autre(s) point(s) à vérifier (voir le rapport)"
+        )
+    out.print(f"Rapport : {report_path}")
+
+
+@app.command("index")
+def index(
+    path: Annotated[Path, typer.Argument(help="Dossier à indexer")],
+    kind: KindOption = None,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Vider l'index avant (changement de modèle)")
+    ] = False,
+    report_file: Annotated[
+        Path | None, typer.Option("--report", help="Chemin du rapport JSON")
+    ] = None,
+) -> None:
+    """Indexer un dossier (.md .txt .html .pdf .docx)."""
+    settings = current_settings()
+    if kind is not None and kind not in ("procedure", "catalogue", "convention"):
+        raise ConfigurationError(f"--kind « {kind} » inconnu : procedure, catalogue ou convention.")
+    connector = factory.files_connector(settings, path, kind)
+    paths = connector.paths()
+    enricher = factory.convention_enricher(settings, path)
+    with err.status("Chargement du garde des données personnelles…"):
+        redactor = factory.make_redactor(settings)  # fails closed before the index is opened
+    embedder = factory.load_embedder(settings)
+    store = factory.open_store(settings)
+    try:
+        if rebuild:
+            store.drop()
+        pipeline = factory.make_pipeline(settings, embedder, store, redactor)
+        with progress_bar() as progress:
+            task = progress.add_task("Indexation", total=len(paths), current="")
+
+            def documents() -> Iterator[SourceDocument | SkippedDocument]:
+                for done, file in enumerate(paths, start=1):
+                    progress.update(task, current=str(file.relative_to(path))[-60:])
+                    yield from connector.read(file)
+                    progress.update(task, completed=done)
+
+            report = pipeline.run(enricher.documents(documents()), root=str(path))
+        report.notices.extend(enricher.notices())
+    finally:
+        store.close()
+    if report_file is not None:
+        report_file.parent.mkdir(parents=True, exist_ok=True)
+        report_file.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2), "utf-8")
+        written = report_file
+    else:
+        written = report.write(settings.reports_dir)
+    _print_index_summary(report, written)
+    raise typer.Exit(EXIT_CODES[report.status])
+
+
+@app.command("harvest")
+def harvest(
+    url: Annotated[str, typer.Argument(help="Adresse du service CSW (GeoNetwork, GeoCat, pycsw)")],
+    name: Annotated[
+        str | None, typer.Option("--name", help="Nom court de la source (défaut : l'hôte)")
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Tout moissonner, pas seulement les fiches modifiées")
+    ] = False,
+    page_size: Annotated[int, typer.Option("--page-size", min=1, max=500)] = 50,
+    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Secondes par requête")] = 30,
+    report_file: Annotated[
+        Path | None, typer.Option("--report", help="Chemin du rapport JSON")
+    ] = None,
+) -> None:
+    """Moissonner un catalogue CSW (fiches ISO 19139) et l'indexer, par incréments."""
+    from datetime import UTC
+
+    from connectors.catalogue.csw import CswHarvester, CswSource, HarvestState
+
+    settings = current_settings()
+    source = CswSource(url=url, name=name or "", timeout_s=timeout, page_size=page_size)
+    state = HarvestState(settings.data_dir / "state" / "harvests.json")
+    since = None if full else state.since(source)
+    with err.status("Chargement du garde des données personnelles…"):
+        redactor = factory.make_redactor(settings)  # fails closed before the index is opened
+    embedder = factory.load_embedder(settings)
+    store = factory.open_store(settings)
+    started = datetime.now(UTC)
+    harvester = CswHarvester(source)
+    try:
+        pipeline = factory.make_pipeline(settings, embedder, store, redactor)
+        err.print(
+            f"Moissonnage de {url} "
+            + (f"(fiches modifiées depuis le {since:%d/%m/%Y})" if since else "(complet)")
+        )
+        report = pipeline.run(harvester.harvest(since), root=url)
+    finally:
+        store.close()
+    if harvester.result.complete and report.status != RunStatus.FAILURE:
+        state.mark_complete(source, started)
+    written = report_file or settings.reports_dir / f"harvest-{started:%Y%m%dT%H%M%S}.json"
+    written.parent.mkdir(parents=True, exist_ok=True)
+    data = report.to_json() | {
+        "harvest": {
+            "matched": harvester.result.matched,
+            "pages": harvester.result.pages,
+            "failed_pages": harvester.result.failed_pages,
+            "since": since.isoformat() if since else None,
+        }
+    }
+    written.write_text(json.dumps(data, ensure_ascii=False, indent=2), "utf-8")
+    _print_index_summary(report, written)
+    raise typer.Exit(EXIT_CODES[report.status])
