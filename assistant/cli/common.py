@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -71,6 +73,13 @@ def search_service(settings: Settings) -> Iterator[SearchService]:
         yield factory.make_search_service(settings, factory.load_embedder(settings), store)
     finally:
         store.close()
+
+
+def write_json(path: Path, data: Any) -> Path:
+    """Write a report as indented UTF-8 JSON, creating its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), "utf-8")
+    return path
 
 
 def progress_bar() -> Progress:

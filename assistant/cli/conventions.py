@@ -21,6 +21,7 @@ from assistant.cli.common import (
     out,
     search_service,
     titled_table,
+    write_json,
 )
 from assistant.settings import Settings
 from connectors.conventions.register import Register, convention_row
@@ -182,11 +183,11 @@ def conventions_expiring(
     day = today.date() if today else date_type.today()
     days = _days(within) if within else settings.conventions.expiring_days
     rows = [convention_row(c, day) for c in loaded.select(today=day, expiring_within=days)]
-    output.parent.mkdir(parents=True, exist_ok=True)
     if output.suffix.lower() == ".json":
         report = {"date": day.isoformat(), "horizon_jours": days, "conventions": rows}
-        output.write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")
+        write_json(output, report)
     else:
+        output.parent.mkdir(parents=True, exist_ok=True)
         columns = ["id", "titre", "parties", "jeux_de_donnees", "fin", "jours_restants"]
         columns += ["renouvellement", "statut", "fichier"]
         with output.open("w", encoding="utf-8", newline="") as handle:
@@ -253,5 +254,4 @@ def conventions_check(
         )
     )
     if report_file is not None:
-        report_file.parent.mkdir(parents=True, exist_ok=True)
-        report_file.write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")
+        write_json(report_file, report)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +18,7 @@ from assistant.cli.common import (
     progress_bar,
     search_service,
     titled_table,
+    write_json,
 )
 
 
@@ -103,8 +103,7 @@ def evaluate(
             )
     _print_eval_table(report)
     if report_file is not None:
-        report_file.parent.mkdir(parents=True, exist_ok=True)
-        report_file.write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")
+        write_json(report_file, report)
         err.print(f"Rapport : {report_file}")
 
 

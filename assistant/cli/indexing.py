@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from assistant.cli.common import (
     models_app,
     out,
     progress_bar,
+    write_json,
 )
 from connectors.base import SkippedDocument, SourceDocument
 from connectors.errors import ConfigurationError
@@ -103,8 +103,7 @@ def index(
     finally:
         store.close()
     if report_file is not None:
-        report_file.parent.mkdir(parents=True, exist_ok=True)
-        report_file.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2), "utf-8")
+        write_json(report_file, report.to_json())
         written = report_file
     else:
         written = report.write(settings.reports_dir)
@@ -154,7 +153,6 @@ def harvest(
     if harvester.result.complete and report.status != RunStatus.FAILURE:
         state.mark_complete(source, started)
     written = report_file or settings.reports_dir / f"harvest-{started:%Y%m%dT%H%M%S}.json"
-    written.parent.mkdir(parents=True, exist_ok=True)
     data = report.to_json() | {
         "harvest": {
             "matched": harvester.result.matched,
@@ -163,6 +161,6 @@ def harvest(
             "since": since.isoformat() if since else None,
         }
     }
-    written.write_text(json.dumps(data, ensure_ascii=False, indent=2), "utf-8")
+    write_json(written, data)
     _print_index_summary(report, written)
     raise typer.Exit(EXIT_CODES[report.status])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +15,7 @@ from assistant.cli.common import (
     out,
     pii_app,
     titled_table,
+    write_json,
 )
 from connectors.base import SkippedDocument
 from connectors.errors import ConfigurationError
@@ -99,6 +99,5 @@ def pii_eval(
         f"Textes sans donnée personnelle laissés intacts : {fmt(overall['clean_texts_untouched'])}"
     )
     if report_file is not None:
-        report_file.parent.mkdir(parents=True, exist_ok=True)
-        report_file.write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")
+        write_json(report_file, report)
         err.print(f"Rapport : {report_file}")
