@@ -32,7 +32,7 @@ model: install
 
 # The demo's register of conventions (fictional), joined to demo_corpus/conventions/.
 DEMO_ENV := BOUSSOLE_CONVENTIONS__REGISTER_FILE=demo_conventions.yaml \
-	BOUSSOLE_CONVENTIONS__ROOT=demo_corpus
+	BOUSSOLE_CONVENTIONS__ROOT=demo_corpus BOUSSOLE_UI__DOCUMENTS_ROOT=demo_corpus
 
 index-demo: model
 	$(DEMO_ENV) $(BIN)/boussole index demo_corpus || test $$? -eq 3
@@ -51,7 +51,8 @@ typecheck: install
 	$(BIN)/mypy
 
 unit: model pycsw
-	BOUSSOLE_TEST_MODEL_DIR=$(abspath $(MODEL_DIR)) BOUSSOLE_REQUIRE_PYCSW=1 $(BIN)/pytest -q
+	BOUSSOLE_TEST_MODEL_DIR=$(abspath $(MODEL_DIR)) BOUSSOLE_REQUIRE_PYCSW=1 \
+		BOUSSOLE_TEST_ARTIFACTS=tests/artifacts $(BIN)/pytest -q
 
 test: lint typecheck unit
 

@@ -105,6 +105,11 @@ def _blocks(text: str) -> list[str]:
         if not line:
             blocks.append([])
             continue
+        if line.startswith("|"):  # a table row is a block of its own: "cell — cell — cell"
+            cells = [cell.strip() for cell in line.strip("|").split("|")]
+            if any(cell.strip(":- ") for cell in cells):  # not the |---|---| rule
+                blocks.extend([[" — ".join(cell for cell in cells if cell)], []])
+            continue
         bullet = _BULLET.match(line)
         if bullet:
             blocks.append([line[bullet.end() :]])

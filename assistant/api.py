@@ -176,6 +176,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
         responses={400: {"model": ErrorOut}, 503: {"model": ErrorOut}},
     )
+    app.state.runtime = runtime  # the chat (ui/server.py) shares these parts
 
     @app.exception_handler(BoussoleError)
     async def _domain_error(_: Request, exc: BoussoleError) -> JSONResponse:

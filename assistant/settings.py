@@ -160,6 +160,14 @@ class ConventionsSettings(BaseModel):
     own_names: list[str] = Field(default_factory=lambda: ["Province Sud"])
 
 
+class UiSettings(BaseModel):
+    """The chat served with the API: documents it opens, who may log in."""
+
+    documents_root: Path | None = None  # the indexed folder, served under /documents
+    users_file: Path | None = None  # YAML/JSON users with scrypt hashes: password login
+    trusted_headers: bool = False  # behind a reverse proxy: X-Remote-User / X-Remote-Groups
+
+
 class ApiSettings(BaseModel):
     """The HTTP server."""
 
@@ -191,6 +199,7 @@ class Settings(BaseSettings):
     pii: PiiSettings = PiiSettings()
     conventions: ConventionsSettings = ConventionsSettings()
     answer: AnswerSettings = AnswerSettings()
+    ui: UiSettings = UiSettings()
     api: ApiSettings = ApiSettings()
 
     @field_validator("kind_by_folder")

@@ -98,8 +98,7 @@ class FrenchBm25:
     def embed_labels(self, texts: Sequence[str]) -> list[SparseVector]:
         """Term-frequency vectors of labels, words and word pairs."""
         return [
-            _from_dict(self._model._term_frequency(_with_pairs(self.stems(text))))
-            for text in texts
+            _from_dict(self._model._term_frequency(_with_pairs(self.stems(text)))) for text in texts
         ]
 
     def embed_label_query(self, text: str) -> SparseVector:

@@ -39,6 +39,11 @@ def test_sentences_rejoin_pdf_lines_and_split_list_items() -> None:
     ]
 
 
+def test_table_rows_are_read_as_rows() -> None:
+    table = "Durées :\n| Accès | Durée |\n|---|---|\n| Temporaire | 6 mois maximum |\nFin."
+    assert sentences(table) == ["Durées :", "Accès — Durée", "Temporaire — 6 mois maximum", "Fin."]
+
+
 def test_extractive_quotes_the_answering_sentences_of_the_best_document(
     bm25: FrenchBm25,
 ) -> None:

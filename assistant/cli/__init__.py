@@ -1,4 +1,7 @@
-"""The ``boussole`` command line: one module per group of commands, registered on import."""
+"""The ``boussole`` command line: one module per group of commands, registered on import.
+
+``serve`` (the API with the chat) is added by ``ui/cli.py``, the console script's entry.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +12,11 @@ from connectors.errors import BoussoleError
 
 # isort: off
 # Commands are listed in the help in the order their modules register them.
-from assistant.cli import indexing, querying, evaluation, pii, conventions, serve
+from assistant.cli import indexing, querying, evaluation, pii, conventions
 
 # isort: on
 
-__all__ = ["app", "conventions", "evaluation", "indexing", "main", "pii", "querying", "serve"]
+__all__ = ["app", "conventions", "evaluation", "indexing", "main", "pii", "querying"]
 
 
 def main() -> None:

@@ -1,0 +1,254 @@
+"""One server on one port: the API, the chat under ``/chat`` and the documents it cites.
+
+``create_server_app(settings)`` is ``assistant.api.create_app(settings)`` plus:
+
+- the Chainlit chat mounted at ``/chat``, working with the API's own parts (one index, one
+  model in memory);
+- ``GET /documents/{path}``: the indexed files, from the ``ui.documents_root`` folder
+  (the folder that was indexed, since citations give paths relative to it); PDFs open at
+  ``#page=N``. When the chat asks for a login, so do the
+  documents (the chat's session cookie);
+- a filter that removes from the chat's pages every stylesheet, script or font that would
+  be fetched from another host: nothing leaves the machine.
+
+Logins (``ui.users_file``, ``ui.trusted_headers``) are described in ``ui/auth.py``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import logging
+import mimetypes
+import re
+import shutil
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from assistant.api import create_app
+from assistant.settings import Settings
+from ui import UI_ROOT, auth, parts
+from ui.feedback import FEEDBACK_FILE, FeedbackStore
+
+logger = logging.getLogger(__name__)
+
+CHAT_PATH = "/chat"
+CHAT_FILES = "chat_files"
+
+# Opened in the browser as text, whatever their extension says.
+TEXT_SUFFIXES = {".md", ".txt", ".csv", ".xml", ".json", ".yaml", ".yml", ".rdf", ".ttl"}
+HTML_SUFFIXES = {".html", ".htm"}
+# An HTML document cannot run scripts or reach the chat's session: a sandboxed page.
+SANDBOX = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"code": code, "message": message})
+
+
+def _charset(path: Path) -> str:
+    """utf-8 when the file's start decodes as such, else the Windows Western encoding."""
+    with path.open("rb") as handle:
+        head = handle.read(65536)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return "windows-1252"
+    return "utf-8"
+
+
+def resolve_document(root: Path, relative: str) -> Path | None:
+    """The file ``relative`` names inside ``root``; None when it is missing or outside."""
+    try:
+        candidate = (root / relative).resolve()
+    except (OSError, ValueError):
+        return None
+    if not candidate.is_relative_to(root.resolve()) or not candidate.is_file():
+        return None
+    return candidate
+
+
+def _signed_in(request: Request) -> bool:
+    """Whether the request carries a valid chat session (Chainlit's cookie or bearer)."""
+    from chainlit.auth.cookie import get_token_from_cookies
+    from chainlit.auth.jwt import decode_jwt
+
+    token = get_token_from_cookies(dict(request.cookies))
+    if not token:
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        token = value if scheme.lower() == "bearer" else None
+    if not token:
+        return False
+    try:
+        decode_jwt(token)
+    except Exception:
+        return False
+    return True
+
+
+def documents_router(root: Path | None, *, login_required: bool) -> APIRouter:
+    """``GET /documents/{path}``: an indexed file, opened in the browser where it can be."""
+    router = APIRouter()
+
+    @router.get(
+        "/documents/{path:path}",
+        summary="Ouvrir un document indexé (chemin relatif à la racine indexée)",
+        response_model=None,
+    )
+    def document(path: str, request: Request) -> Response:
+        if login_required and not _signed_in(request):
+            return _error(
+                401, "connexion_requise", "Connectez-vous au chat pour ouvrir les documents."
+            )
+        if root is None:
+            return _error(
+                404,
+                "documents_non_servis",
+                "Les documents ne sont pas servis : donnez le dossier indexé dans le "
+                "réglage ui.documents_root.",
+            )
+        found = resolve_document(root, path)
+        if found is None:
+            return _error(
+                404,
+                "document_introuvable",
+                f"Document introuvable : « {path} » n'existe pas dans le dossier des documents.",
+            )
+        suffix = found.suffix.lower()
+        headers = {"X-Content-Type-Options": "nosniff"}
+        if suffix == ".pdf":
+            return FileResponse(
+                found, media_type="application/pdf", filename=found.name,
+                content_disposition_type="inline", headers=headers,
+            )  # fmt: skip
+        if suffix in TEXT_SUFFIXES or suffix in HTML_SUFFIXES:
+            kind = "text/html" if suffix in HTML_SUFFIXES else "text/plain"
+            return FileResponse(
+                found,
+                media_type=f"{kind}; charset={_charset(found)}",
+                filename=found.name,
+                content_disposition_type="inline",
+                headers=headers | {"Content-Security-Policy": SANDBOX},
+            )
+        media_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
+        return FileResponse(found, media_type=media_type, filename=found.name, headers=headers)
+
+    return router
+
+
+# Tags that make a browser fetch from another host: stylesheets, fonts, preconnects,
+# scripts, and meta tags naming remote images.
+_REMOTE = r"""["']?(?:https?:)?//"""
+_REMOTE_TAGS = re.compile(
+    rf"<link\b[^>]*\bhref\s*=\s*{_REMOTE}[^>]*>"
+    rf"|<script\b[^>]*\bsrc\s*=\s*{_REMOTE}[^>]*>\s*</script>"
+    rf"|<meta\b[^>]*\bcontent\s*=\s*{_REMOTE}[^>]*>",
+    re.IGNORECASE,
+)
+
+
+def offline_html(html: str) -> str:
+    """The page without anything fetched from another host, and marked as French."""
+    html = _REMOTE_TAGS.sub("", html)
+    return re.sub(r"<html\b([^>]*)\blang=\"[^\"]*\"", r'<html\1lang="fr"', html, count=1)
+
+
+class OfflinePages:
+    """Rewrites the HTML served under ``prefix`` with ``offline_html``.
+
+    Chainlit's page links a web font and a KaTeX stylesheet from CDNs; a pure ASGI filter
+    (streamed API answers and websockets pass untouched) removes them before they reach the
+    browser.
+    """
+
+    def __init__(self, app: ASGIApp, prefix: str = CHAT_PATH) -> None:
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass everything through, except HTML pages under the prefix, rewritten whole."""
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if not (path == self.prefix or path.startswith(self.prefix + "/")):
+            await self.app(scope, receive, send)
+            return
+        start: Message | None = None
+        body = bytearray()
+
+        async def capture(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                content_type = Headers(raw=message["headers"]).get("content-type", "")
+                if content_type.startswith("text/html"):
+                    start = message
+                    return
+            elif message["type"] == "http.response.body" and start is not None:
+                body.extend(message.get("body", b""))
+                if message.get("more_body", False):
+                    return
+                await self._send_page(start, bytes(body), send)
+                return
+            await send(message)
+
+        await self.app(scope, receive, capture)
+
+    @staticmethod
+    async def _send_page(start: Message, body: bytes, send: Send) -> None:
+        headers = MutableHeaders(raw=list(start["headers"]))
+        if headers.get("content-encoding", "").lower() == "gzip":
+            body = gzip.decompress(body)
+            del headers["content-encoding"]
+        charset = "utf-8"
+        page = offline_html(body.decode(charset, errors="replace")).encode(charset)
+        headers["content-length"] = str(len(page))
+        await send({**start, "headers": headers.raw})
+        await send({"type": "http.response.body", "body": page, "more_body": False})
+
+
+def create_server_app(settings: Settings) -> FastAPI:
+    """The API, the chat at ``/chat`` and ``/documents``, for ``boussole serve``.
+
+    Chainlit keeps its state per process: call this once per process.
+    """
+    app = create_app(settings)
+    runtime = getattr(app.state, "runtime", None)
+    if runtime is None:
+        raise RuntimeError(
+            "assistant.api.create_app must expose its parts as app.state.runtime for the chat"
+        )
+    login = settings.ui
+    if login.users_file is not None:
+        auth.load_users(login.users_file)  # a users file that cannot be used stops the start
+    login_required = login.users_file is not None or login.trusted_headers
+    if login_required:
+        auth.ensure_auth_secret(settings.data_dir)
+    else:
+        logger.warning("Chat without login: set ui.users_file or ui.trusted_headers.")
+    root = settings.ui.documents_root.resolve() if settings.ui.documents_root else None
+    if root is None:
+        logger.warning("Documents not served: set ui.documents_root to the indexed folder.")
+    app.include_router(documents_router(root, login_required=login_required))
+    parts.bind(
+        parts.ChatParts(
+            settings=settings,
+            runtime=runtime,
+            feedback=FeedbackStore(settings.data_dir / FEEDBACK_FILE),
+            documents_root=root,
+        )
+    )
+
+    import chainlit.config
+    from chainlit.utils import mount_chainlit
+
+    # Files Chainlit writes per session (the citations' text) go to the data folder, not
+    # into the source tree; sessions end with the process, so older ones are dropped.
+    files = (settings.data_dir / CHAT_FILES).resolve()
+    shutil.rmtree(files, ignore_errors=True)
+    files.mkdir(parents=True, exist_ok=True)
+    chainlit.config.FILES_DIRECTORY = files
+    mount_chainlit(app, target=str(UI_ROOT / "chat.py"), path=CHAT_PATH)
+    app.add_middleware(OfflinePages, prefix=CHAT_PATH)
+    return app
