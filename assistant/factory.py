@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from assistant.answering import AnswerService
 from assistant.links import CatalogueLinks
 from assistant.query import QueryExpander
 from assistant.search import SearchService
-from assistant.settings import Settings
+from assistant.settings import Settings, SourceType
 from connectors.conventions.document import ConventionEnricher
 from connectors.conventions.register import Register, load_register
 from connectors.errors import ConfigurationError, IndexUnavailableError
@@ -17,6 +19,7 @@ from guardrails.pii import PiiConfig, PiiRedactor
 from indexing.chunking import Chunker
 from indexing.embedding import DenseEmbedder, DenseModelSpec
 from indexing.pipeline import IndexingPipeline
+from indexing.reindex import ReindexReport, Source, SourceStatus
 from indexing.sparse import FrenchBm25
 from indexing.store import QdrantStore, StoreConfig
 
@@ -136,6 +139,74 @@ def catalogue_links(settings: Settings, store: QdrantStore) -> CatalogueLinks:
     """Register datasets matched to the indexed catalogue records (none without a register)."""
     register, _ = load_conventions_register(settings)
     return CatalogueLinks.from_store(store, register.conventions if register else ())
+
+
+def declared_sources(
+    settings: Settings, *, only: str | None = None, full: bool = False
+) -> tuple[list[Source], Callable[[ReindexReport], None]]:
+    """The sources the settings declare (or the one named), and what to do after the run.
+
+    A CSW source is harvested incrementally unless ``full``; only a full, complete harvest
+    sees every record, so only then are records missing from it deleted. The after-run
+    step records each complete harvest, so the next one asks for what changed since.
+    """
+    from datetime import UTC, datetime
+
+    from connectors.catalogue.csw import CswHarvester, CswSource, HarvestState
+
+    chosen = [source for source in settings.sources if only is None or source.name == only]
+    if only is not None and not chosen:
+        names = ", ".join(source.name for source in settings.sources) or "aucune"
+        raise ConfigurationError(f"Source « {only} » inconnue ; sources déclarées : {names}.")
+    state = HarvestState(settings.data_dir / "state" / "harvests.json")
+    started = datetime.now(UTC)
+    harvests: dict[str, tuple[CswSource, CswHarvester]] = {}
+    sources = []
+    for declared in chosen:
+        groups = tuple(declared.groups)
+        if declared.type == SourceType.FILES:
+            assert declared.path is not None  # checked by the settings
+            root = declared.path
+            connector = files_connector(settings, root, declared.kind)
+            enricher = convention_enricher(settings, root)
+
+            def read(connector: FilesConnector = connector, enricher: Any = enricher) -> Any:
+                return enricher.documents(connector.scan())
+
+            sources.append(Source(declared.name, read, groups))
+            continue
+        assert declared.url is not None
+        csw = CswSource(
+            url=declared.url,
+            name=declared.name,
+            timeout_s=declared.timeout_s,
+            page_size=declared.page_size,
+        )
+        harvester = CswHarvester(csw)
+        harvests[declared.name] = (csw, harvester)
+        since = None if full else state.since(csw)
+        sources.append(_harvested(declared.name, harvester, since, groups))
+
+    def after(report: ReindexReport) -> None:
+        for result in report.sources:
+            if result.name in harvests and result.status != SourceStatus.FAILED:
+                csw, harvester = harvests[result.name]
+                if harvester.result.complete:
+                    state.mark_complete(csw, started)
+
+    return sources, after
+
+
+def _harvested(name: str, harvester: Any, since: Any, groups: tuple[str, ...]) -> Source:
+    """A CSW source: complete only when a full harvest read every page."""
+
+    def read() -> Any:
+        return harvester.harvest(since)
+
+    def complete() -> bool:
+        return since is None and bool(harvester.result.complete)
+
+    return Source(name, read, groups, complete=complete)
 
 
 def make_answer_service(settings: Settings, search: SearchService) -> AnswerService:

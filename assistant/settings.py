@@ -160,6 +160,39 @@ class ConventionsSettings(BaseModel):
     own_names: list[str] = Field(default_factory=lambda: ["Province Sud"])
 
 
+class SourceType(StrEnum):
+    """How a declared source is read."""
+
+    FILES = "files"  # a folder (share, export): every supported file below it
+    CSW = "csw"  # a catalogue server (GeoNetwork, GeoCat, pycsw)
+
+
+class SourceSettings(BaseModel):
+    """A source the weekly reindex keeps current."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
+    type: SourceType
+    path: Path | None = None  # files: the folder
+    url: str | None = None  # csw: the endpoint
+    kind: str | None = None  # files: procedure, catalogue or convention (default: by folder)
+    groups: list[str] = Field(default_factory=list)  # access groups of its documents
+    page_size: int = Field(default=50, ge=1, le=500)  # csw
+    timeout_s: float = Field(default=30, gt=0)  # csw
+
+    @model_validator(mode="after")
+    def _where(self) -> SourceSettings:
+        if self.type == SourceType.FILES and self.path is None:
+            raise ValueError(f"source « {self.name} » (files) : « path » est requis")
+        if self.type == SourceType.CSW and not self.url:
+            raise ValueError(f"source « {self.name} » (csw) : « url » est requis")
+        if self.kind is not None and self.kind not in DOCUMENT_KINDS:
+            raise ValueError(
+                f"source « {self.name} » : kind « {self.kind} » inconnu "
+                f"({', '.join(DOCUMENT_KINDS)})"
+            )
+        return self
+
+
 class UiSettings(BaseModel):
     """The chat served with the API: documents it opens, who may log in."""
 
@@ -199,8 +232,18 @@ class Settings(BaseSettings):
     pii: PiiSettings = PiiSettings()
     conventions: ConventionsSettings = ConventionsSettings()
     answer: AnswerSettings = AnswerSettings()
+    sources: list[SourceSettings] = Field(default_factory=list)
     ui: UiSettings = UiSettings()
     api: ApiSettings = ApiSettings()
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_sources(cls, value: list[SourceSettings]) -> list[SourceSettings]:
+        names = [source.name for source in value]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"noms de sources en double : {', '.join(twice)}")
+        return value
 
     @field_validator("kind_by_folder")
     @classmethod

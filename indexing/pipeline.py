@@ -67,6 +67,7 @@ class IndexReport:
     documents_seen: int = 0
     documents_indexed: int = 0
     documents_unchanged: int = 0
+    indexed_ids: list[str] = field(default_factory=list)  # documents written by this run
     chunks_written: int = 0
     skipped: list[SkippedFile] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -146,8 +147,12 @@ class IndexingPipeline:
         documents: Iterable[SourceDocument | SkippedDocument],
         *,
         root: str,
+        force: bool = False,
     ) -> IndexReport:
-        """Index every document; bad documents are reported, never fatal."""
+        """Index every document; bad documents are reported, never fatal.
+
+        ``force`` re-embeds documents even when their stored version is the same.
+        """
         started = time.perf_counter()
         report = IndexReport(root=root, started_at=datetime.now(UTC).isoformat(timespec="seconds"))
         stored = self.store.document_versions()
@@ -174,7 +179,7 @@ class IndexingPipeline:
                 logger.warning("Skipped %s: %s", item.source_path, item.reason)
                 continue
             version = self.version_of(item)
-            if stored.get(item.doc_id) == version:
+            if not force and stored.get(item.doc_id) == version:
                 report.documents_unchanged += 1
                 continue
             tick = time.perf_counter()
@@ -255,6 +260,7 @@ class IndexingPipeline:
                 report.errors.append(f"{document.source_path} : écriture impossible ({exc})")
                 continue
             report.documents_indexed += 1
+            report.indexed_ids.append(document.doc_id)
             report.chunks_written += len(records)
         timings["store"] += time.perf_counter() - tick
         pending.clear()

@@ -40,6 +40,7 @@ _KEYWORD_FIELDS = (
     "record_id",
     "party_keys",
     "dataset_keys",
+    "source",
 )
 _ID_NAMESPACE = uuid.UUID("6f1b9a52-3f3e-4c55-9d8c-0b5a2f2e6d11")
 
@@ -85,6 +86,7 @@ class SearchFilters:
     dataset: str | None = None
     ends_after: date | None = None
     ends_before: date | None = None
+    source: str | None = None  # the declared source a document came from (reindex)
 
     @property
     def empty(self) -> bool:
@@ -201,12 +203,13 @@ class QdrantStore:
         return int(self.client.count(self.collection, exact=True).count)
 
     # -- documents -------------------------------------------------------------------
-    def document_versions(self) -> dict[str, str]:
-        """``doc_id -> version`` of every stored document (version = hash + settings)."""
+    def document_versions(self, source: str | None = None) -> dict[str, str]:
+        """``doc_id -> version`` of every stored document (of one source, when given)."""
         versions: dict[str, str] = {}
         if not self.exists():
             return versions
-        for point in self._all_points(["doc_id", "version"], with_vectors=False):
+        filters = SearchFilters(source=source) if source is not None else None
+        for point in self._all_points(["doc_id", "version"], with_vectors=False, filters=filters):
             payload = point.payload or {}
             versions[str(payload["doc_id"])] = str(payload.get("version", ""))
         return versions
@@ -491,6 +494,10 @@ def _to_filter(filters: SearchFilters | None) -> models.Filter | None:
             models.FieldCondition(
                 key="updated", range=models.DatetimeRange(gte=filters.updated_after)
             )
+        )
+    if filters.source is not None:
+        must.append(
+            models.FieldCondition(key="source", match=models.MatchValue(value=filters.source))
         )
     must.extend(
         models.FieldCondition(key="party_keys", match=models.MatchValue(value=party))

@@ -164,3 +164,63 @@ def harvest(
     write_json(written, data)
     _print_index_summary(report, written)
     raise typer.Exit(EXIT_CODES[report.status])
+
+
+@app.command("reindex")
+def reindex(
+    source: Annotated[
+        str | None, typer.Option("--source", help="Seulement cette source (nom déclaré)")
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Tout relire et tout recalculer, même l'inchangé")
+    ] = False,
+    allow_empty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-empty", help="Accepter qu'une source ne rende plus rien (et la vider)"
+        ),
+    ] = False,
+) -> None:
+    """Remettre l'index à jour depuis les sources déclarées (réglage « sources »)."""
+    from indexing.reindex import Reindexer, RunLock, write_history
+
+    settings = current_settings()
+    if not settings.sources:
+        raise ConfigurationError(
+            "Aucune source déclarée : ajoutez-en sous « sources: » dans settings.yaml."
+        )
+    state_dir = settings.data_dir / "state"
+    with RunLock(state_dir / "reindex.lock") as lock:
+        if lock.recovered is not None:
+            err.print(
+                "[yellow]Verrou d'une réindexation interrompue repris[/yellow] "
+                f"(processus {lock.recovered.get('pid')}, depuis {lock.recovered.get('since')})."
+            )
+        sources, after = factory.declared_sources(settings, only=source, full=full)
+        with err.status("Chargement du garde des données personnelles…"):
+            redactor = factory.make_redactor(settings)  # fails closed before the index opens
+        embedder = factory.load_embedder(settings)
+        store = factory.open_store(settings)
+        try:
+            pipeline = factory.make_pipeline(settings, embedder, store, redactor)
+            report = Reindexer(pipeline, store).run(sources, full=full, allow_empty=allow_empty)
+        finally:
+            store.close()
+        after(report)
+        written = write_history(report, settings.reports_dir, state_dir)
+    for result in report.sources:
+        colour = {"succes": "green", "partiel": "yellow", "echec": "red"}[result.status.value]
+        out.print(
+            f"[{colour}]{result.name}[/{colour}] {result.status.value} : "
+            f"{result.added} ajoutés, {result.updated} modifiés, {result.deleted} supprimés, "
+            f"{result.unchanged} inchangés, {len(result.skipped)} ignorés "
+            f"({result.duration_s:.1f} s)",
+            highlight=False,
+        )
+        if result.error:
+            out.print(f"  [red]{result.error}[/red]", highlight=False)
+        for skipped in result.skipped[:5]:
+            out.print(f"  ignoré {skipped['path']} : {skipped['reason']}", highlight=False)
+    out.print(f"[bold]Réindexation {report.status.value}[/bold] en {report.duration_s:.1f} s.")
+    out.print(f"Rapport : {written}")
+    raise typer.Exit(EXIT_CODES[report.status])
