@@ -212,13 +212,11 @@ def test_cited_answer_citation_document_and_feedback_offline(
             expect(side).to_be_visible()
             expect(side).to_contain_text(EXPECTED_SOURCE)
             expect(side).to_contain_text("Extrait cité")
-            cited = [
-                " ".join(piece.split())
-                for piece in re.split(r"\[\d+\]", answer_text.split("Sources")[0])
-                if len(piece.strip()) > 20
-            ]
+            # The sentence just before the first marker is quoted by that marker's citation.
+            before = answer_text.split(f"[{markers[0]}]")[0].strip()
+            cited = " ".join(before.splitlines()[-1].split()) if before else ""
             side_text = " ".join(side.inner_text().split())
-            assert cited and cited[-1] in side_text, (cited, side_text)
+            assert len(cited) > 20 and cited in side_text, (cited, side_text)
             page.wait_for_function(  # the panel has slid in whole
                 "() => { const box = document.querySelector('#side-view-content')"
                 "?.getBoundingClientRect(); return box && box.width > 300 "
