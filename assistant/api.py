@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from assistant import factory
@@ -230,6 +230,18 @@ def create_app(settings: Settings) -> FastAPI:
                 runtime.unavailable or "Le service démarre ; réessayez dans un instant."
             )
         return runtime.service
+
+    @app.get(
+        "/metrics",
+        summary="Dernière réindexation, au format Prometheus",
+        response_class=PlainTextResponse,
+    )
+    def metrics() -> str:
+        from assistant.metrics import render
+
+        store = runtime.store
+        chunks = store.count() if store is not None else 0
+        return render(settings.data_dir / "state" / "reindex-history.jsonl", chunks)
 
     @app.get("/health", summary="État du service")
     def health() -> dict[str, Any]:

@@ -8,6 +8,7 @@ by default; a Qdrant server when a URL is configured — same calls either way.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -204,18 +205,37 @@ class QdrantStore:
 
     # -- documents -------------------------------------------------------------------
     def document_versions(self, source: str | None = None) -> dict[str, str]:
-        """``doc_id -> version`` of every stored document (of one source, when given)."""
-        versions: dict[str, str] = {}
+        """``doc_id -> version`` of every stored document (of one source, when given).
+
+        A document whose chunks are not exactly one complete version (a run killed between
+        writing a new version and deleting the old one, or mid-write) gets the version
+        ``""``: it matches nothing, so the next run writes it again and clears the rest.
+        """
         if not self.exists():
-            return versions
+            return {}
         filters = SearchFilters(source=source) if source is not None else None
-        for point in self._all_points(["doc_id", "version"], with_vectors=False, filters=filters):
+        seen: dict[str, dict[str, list[int]]] = {}  # doc -> version -> [count, total]
+        fields = ["doc_id", "version", "chunks_total"]
+        for point in self._all_points(fields, with_vectors=False, filters=filters):
             payload = point.payload or {}
-            versions[str(payload["doc_id"])] = str(payload.get("version", ""))
-        return versions
+            versions = seen.setdefault(str(payload["doc_id"]), {})
+            entry = versions.setdefault(str(payload.get("version", "")), [0, -1])
+            entry[0] += 1
+            entry[1] = int(payload.get("chunks_total", -1))
+        result = {}
+        for doc_id, versions in seen.items():
+            (version, (count, total)), *others = versions.items()
+            complete = not others and (total < 0 or count == total)
+            result[doc_id] = version if complete else ""
+        return result
 
     def replace_document(self, doc_id: str, version: str, chunks: Sequence[ChunkRecord]) -> None:
-        """Store a document's new chunks, then delete its chunks of any other version."""
+        """Store a document's new chunks, then delete its chunks of any other version.
+
+        Between the two steps a search could meet both versions: ``search`` keeps only the
+        newer one's chunks, so a document is never seen twice, nor missing.
+        """
+        written = time.time_ns()
         points = [
             models.PointStruct(
                 id=point_id(doc_id, version, chunk.index),
@@ -224,7 +244,15 @@ class QdrantStore:
                     SPARSE: _sparse(chunk.sparse),
                     SPARSE_LABEL: _sparse(chunk.sparse_label),
                 },
-                payload={**chunk.payload, "doc_id": doc_id, "version": version},
+                payload={
+                    **chunk.payload,
+                    "doc_id": doc_id,
+                    "version": version,
+                    # For crash recovery (complete versions only) and for searches that
+                    # meet two versions while one replaces the other (the newer wins).
+                    "chunks_total": len(chunks),
+                    "indexed_at": written,
+                },
             )
             for chunk in chunks
         ]
@@ -299,7 +327,9 @@ class QdrantStore:
         if not rankings:
             return []
         if self.in_memory_bm25:
-            return self._search_in_memory(rankings, used, limit, candidates, rrf_k, filters)
+            return _newest_versions(
+                self._search_in_memory(rankings, used, limit, candidates, rrf_k, filters)
+            )
         query_filter = _to_filter(filters)
         response = self.client.query_points(
             self.collection,
@@ -317,14 +347,16 @@ class QdrantStore:
             with_payload=True,
             with_vectors=[DENSE] if dense is not None else False,
         )
-        return [
-            StoredHit(
-                score=float(point.score),
-                payload=dict(point.payload or {}),
-                similarity=_cosine(dense, point.vector) if dense is not None else None,
-            )
-            for point in response.points
-        ]
+        return _newest_versions(
+            [
+                StoredHit(
+                    score=float(point.score),
+                    payload=dict(point.payload or {}),
+                    similarity=_cosine(dense, point.vector) if dense is not None else None,
+                )
+                for point in response.points
+            ]
+        )
 
     def _search_in_memory(
         self,
@@ -440,6 +472,21 @@ class QdrantStore:
             ids, {name: SparseMatrix(column) for name, column in vectors.items()}, dense
         )
         return self._sparse_index
+
+
+def _newest_versions(hits: list[StoredHit]) -> list[StoredHit]:
+    """Hits without the chunks of a document's older version, when both are met."""
+    newest: dict[str, tuple[int, str]] = {}
+    for hit in hits:
+        stamp = (int(hit.payload.get("indexed_at", 0)), str(hit.payload.get("version", "")))
+        doc_id = str(hit.payload.get("doc_id", ""))
+        if doc_id not in newest or stamp > newest[doc_id]:
+            newest[doc_id] = stamp
+    return [
+        hit
+        for hit in hits
+        if str(hit.payload.get("version", "")) == newest[str(hit.payload.get("doc_id", ""))][1]
+    ]
 
 
 def _cosine(query: list[float], stored: Any) -> float | None:

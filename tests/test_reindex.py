@@ -17,7 +17,7 @@ from connectors.base import SkippedDocument
 from connectors.files import FilesConnector
 from indexing.reindex import Reindexer, ReindexLocked, RunLock, Source, SourceStatus
 from indexing.sparse import FrenchBm25
-from indexing.store import QdrantStore, SearchFilters
+from indexing.store import QdrantStore, SearchFilters, StoreConfig
 from tests.conftest import FakeEmbedder, make_pipeline
 
 
@@ -161,3 +161,117 @@ def test_cli_reindex_reports_and_keeps_a_history(
     assert "1 inchangés" in only.output
     unknown = CliRunner().invoke(app, ["reindex", "--source", "nulle"])
     assert unknown.exit_code != 0 and "inconnue" in str(unknown.exception or unknown.output)
+
+    from fastapi.testclient import TestClient
+
+    from assistant.api import create_app
+    from assistant.settings import load_settings
+
+    with TestClient(create_app(load_settings())) as client:
+        response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    metrics = response.text
+    assert "boussole_reindex_last_run_status 0" in metrics  # the last run: partage alone
+    assert 'boussole_reindex_documents{source="partage",operation="unchanged"} 1' in metrics
+    assert 'boussole_reindex_source_failed{source="partage"} 0' in metrics
+    assert "boussole_index_chunks 1" in metrics
+
+
+def test_a_search_never_meets_two_versions_and_a_torn_document_is_redone(
+    tmp_path: Path, reindexer: Reindexer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "partage"
+    write(root, "a.md", "# Télétravail\nDeux jours de télétravail par semaine au maximum.")
+    reindexer.run([folder(root)])
+    store = reindexer.store
+    write(root, "a.md", "# Télétravail\nTrois jours de télétravail par semaine au maximum.")
+    with monkeypatch.context() as patch:  # the run dies between writing and deleting
+        patch.setattr(store.client, "delete", lambda *args, **kwargs: None)
+        reindexer.run([folder(root)])
+    assert len({row["version"] for row in store.payloads(["version"])}) == 2
+    from indexing.sparse import FrenchBm25
+
+    hits = store.search(
+        dense=None, sparse=FrenchBm25().embed_query("jours de télétravail"), limit=10, candidates=10
+    )
+    assert {hit.payload["text"].split()[0] for hit in hits} == {"Trois"}
+    assert store.document_versions() == {"a.md": ""}  # torn: the next run writes it again
+    result = reindexer.run([folder(root)]).sources[0]
+    assert result.updated == 1
+    assert len({row["version"] for row in store.payloads(["version"])}) == 1
+
+
+KILLED_RUN = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from connectors.files import FilesConnector
+from indexing.reindex import Reindexer, Source
+from indexing.sparse import FrenchBm25
+from indexing.store import QdrantStore, StoreConfig
+from tests.conftest import FakeEmbedder, make_pipeline
+
+class Slow(FakeEmbedder):
+    def embed_passages(self, texts):
+        print("batch", flush=True)
+        time.sleep(0.3)
+        return super().embed_passages(texts)
+
+store = QdrantStore(StoreConfig(collection="test", path=Path({index!r})))
+pipeline = make_pipeline(Slow(), FrenchBm25(), store)
+pipeline.batch_chunks = 2
+Reindexer(pipeline, store).run([Source("partage", FilesConnector(Path({docs!r})).scan)])
+print("done", flush=True)
+"""
+
+
+def chunk_set(store: QdrantStore) -> set[tuple[str, int, str]]:
+    rows = store.payloads(["doc_id", "chunk_index", "text"])
+    return {(row["doc_id"], row["chunk_index"], row["text"]) for row in rows}
+
+
+def test_a_run_killed_midway_then_a_normal_run_equals_a_clean_index(
+    tmp_path: Path, fake_embedder: FakeEmbedder, bm25: FrenchBm25
+) -> None:
+    docs = tmp_path / "partage"
+    for number in range(12):
+        write(docs, f"p{number:02}.md", f"# Procédure {number}\nÉtape {number} de la procédure.")
+    index = tmp_path / "index"
+    script = KILLED_RUN.format(
+        root=str(Path(__file__).resolve().parents[1]), index=str(index), docs=str(docs)
+    )
+    first = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    for number in range(0, 12, 3):  # a changed corpus, re-indexed by a run that gets killed
+        write(docs, f"p{number:02}.md", f"# Procédure {number}\nÉtape {number}, modifiée.")
+    (docs / "p11.md").unlink()
+    write(docs, "p12.md", "# Procédure 12\nNouvelle étape.")
+    killed = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert killed.stdout is not None
+    batches = 0
+    for line in killed.stdout:
+        batches += line.startswith("batch")
+        if batches == 2:
+            killed.kill()  # SIGKILL, mid-run
+            break
+    killed.wait()
+    assert killed.returncode == -9
+
+    store = QdrantStore(StoreConfig(collection="test", path=index))
+    try:
+        assert store.count() > 0  # still searchable
+        Reindexer(make_pipeline(fake_embedder, bm25, store), store).run(
+            [Source("partage", FilesConnector(docs).scan)]
+        )
+        after_crash = chunk_set(store)
+    finally:
+        store.close()
+    clean_store = QdrantStore(StoreConfig(collection="test", path=tmp_path / "clean"))
+    try:
+        Reindexer(make_pipeline(fake_embedder, bm25, clean_store), clean_store).run(
+            [Source("partage", FilesConnector(docs).scan)]
+        )
+        assert after_crash == chunk_set(clean_store)
+    finally:
+        clean_store.close()
