@@ -57,6 +57,9 @@ def render(history: Path, chunks: int) -> str:
         "# HELP boussole_reindex_last_run_duration_seconds Length of the last reindex.",
         "# TYPE boussole_reindex_last_run_duration_seconds gauge",
         f"boussole_reindex_last_run_duration_seconds {float(run['duration_s']):.3f}",
+        "# HELP boussole_reindex_last_run_degraded 1 when retrieval quality fell too far.",
+        "# TYPE boussole_reindex_last_run_degraded gauge",
+        f"boussole_reindex_last_run_degraded {int(bool(run.get('degraded')))}",
         "# HELP boussole_reindex_source_failed 1 when the source failed in the last run.",
         "# TYPE boussole_reindex_source_failed gauge",
     ]
@@ -80,4 +83,13 @@ def render(history: Path, chunks: int) -> str:
             f'boussole_reindex_documents{{source="{name}",operation="skipped"}} '
             f"{len(source.get('skipped', []))}"
         )
+    quality = run.get("quality")
+    if isinstance(quality, dict):
+        for name, metric in (("recall@5", "recall_at_5"), ("mrr@10", "mrr_at_10")):
+            if quality.get(name) is not None:
+                lines += [
+                    f"# HELP boussole_reindex_{metric} {name} on the guard's question file.",
+                    f"# TYPE boussole_reindex_{metric} gauge",
+                    f"boussole_reindex_{metric} {float(quality[name]):.4f}",
+                ]
     return "\n".join(lines) + "\n"

@@ -193,6 +193,13 @@ class SourceSettings(BaseModel):
         return self
 
 
+class ReindexSettings(BaseModel):
+    """The quality guard that ends each reindex."""
+
+    questions: Path | None = None  # a question file (EVAL_FORMAT.md); None = no guard
+    max_drop: float = Field(default=0.03, ge=0, le=1)  # Recall@5 or MRR@10 drop = degraded
+
+
 class UiSettings(BaseModel):
     """The chat served with the API: documents it opens, who may log in."""
 
@@ -233,6 +240,7 @@ class Settings(BaseSettings):
     conventions: ConventionsSettings = ConventionsSettings()
     answer: AnswerSettings = AnswerSettings()
     sources: list[SourceSettings] = Field(default_factory=list)
+    reindex: ReindexSettings = ReindexSettings()
     ui: UiSettings = UiSettings()
     api: ApiSettings = ApiSettings()
 

@@ -87,6 +87,12 @@ class ReindexReport:
     full: bool
     sources: list[SourceReport] = field(default_factory=list)
     duration_s: float = 0.0
+    quality: dict[str, Any] | None = None  # the guard's figures, when a question file is set
+
+    @property
+    def degraded(self) -> bool:
+        """Whether retrieval quality fell by more than allowed since the previous run."""
+        return bool(self.quality and self.quality.get("degraded"))
 
     @property
     def status(self) -> RunStatus:
@@ -102,6 +108,7 @@ class ReindexReport:
         """Plain JSON types, status included."""
         data = asdict(self)
         data["status"] = self.status.value
+        data["degraded"] = self.degraded
         for source in data["sources"]:
             source["status"] = str(source["status"])
         return data

@@ -177,6 +177,34 @@ def test_cli_reindex_reports_and_keeps_a_history(
     assert 'boussole_reindex_source_failed{source="partage"} 0' in metrics
     assert "boussole_index_chunks 1" in metrics
 
+    # The quality guard: one question found, one whose answer is not indexed.
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(
+        json.dumps({"id": "q1", "question": "délai pour le compte VPN ?", "kind": "procedure",
+                    "relevant": ["procédures/vpn.md"], "answer_contains": []}) + "\n"
+        + json.dumps({"id": "q2", "question": "le menu de la cantine ?", "kind": "procedure",
+                      "relevant": ["cantine.md"], "answer_contains": []}) + "\n",
+        "utf-8",
+    )  # fmt: skip
+    monkeypatch.setenv("BOUSSOLE_REINDEX__QUESTIONS", str(questions))
+    guarded = CliRunner().invoke(app, ["reindex", "--source", "partage"])
+    assert guarded.exit_code == 0, guarded.output
+    assert "Qualité : Recall@5 0.500, MRR@10 0.500" in guarded.output
+    history_file = tmp_path / "data" / "state" / "reindex-history.jsonl"
+    better = json.loads(history_file.read_text("utf-8").splitlines()[-1])
+    better["quality"].update({"recall@5": 1.0, "mrr@10": 1.0})  # as if it had been better
+    with history_file.open("a", encoding="utf-8") as history_out:
+        history_out.write(json.dumps(better) + "\n")
+    degraded = CliRunner().invoke(app, ["reindex", "--source", "partage"])
+    assert degraded.exit_code == 4, degraded.output
+    assert "DÉGRADÉE" in degraded.output and "(avant : 1.000 / 1.000)" in degraded.output
+    last = json.loads(history_file.read_text("utf-8").splitlines()[-1])
+    assert last["degraded"] is True and last["quality"]["previous"]["recall@5"] == 1.0
+    with TestClient(create_app(load_settings())) as client:
+        metrics = client.get("/metrics").text
+    assert "boussole_reindex_last_run_degraded 1" in metrics
+    assert "boussole_reindex_recall_at_5 0.5000" in metrics
+
 
 def test_a_search_never_meets_two_versions_and_a_torn_document_is_redone(
     tmp_path: Path, reindexer: Reindexer, monkeypatch: pytest.MonkeyPatch

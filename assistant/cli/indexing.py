@@ -16,6 +16,7 @@ from assistant.cli.common import (
     app,
     current_settings,
     err,
+    fmt,
     models_app,
     out,
     progress_bar,
@@ -166,6 +167,9 @@ def harvest(
     raise typer.Exit(EXIT_CODES[report.status])
 
 
+DEGRADED_EXIT_CODE = 4
+
+
 @app.command("reindex")
 def reindex(
     source: Annotated[
@@ -181,7 +185,10 @@ def reindex(
         ),
     ] = False,
 ) -> None:
-    """Remettre l'index à jour depuis les sources déclarées (réglage « sources »)."""
+    """Remettre l'index à jour depuis les sources déclarées (réglage « sources »).
+
+    Codes de sortie : 0 succès, 3 partiel, 1 échec, 4 qualité dégradée (garde d'évaluation).
+    """
     from indexing.reindex import Reindexer, RunLock, write_history
 
     settings = current_settings()
@@ -204,6 +211,17 @@ def reindex(
         try:
             pipeline = factory.make_pipeline(settings, embedder, store, redactor)
             report = Reindexer(pipeline, store).run(sources, full=full, allow_empty=allow_empty)
+            questions = settings.reindex.questions
+            if questions is not None:
+                from assistant.quality import previous_quality, quality
+
+                service = factory.make_search_service(settings, embedder, store)
+                report.quality = quality(
+                    questions,
+                    lambda question: service.ranked_paths(question.question, depth=10),
+                    previous_quality(state_dir / "reindex-history.jsonl"),
+                    settings.reindex.max_drop,
+                )
         finally:
             store.close()
         after(report)
@@ -222,5 +240,16 @@ def reindex(
         for skipped in result.skipped[:5]:
             out.print(f"  ignoré {skipped['path']} : {skipped['reason']}", highlight=False)
     out.print(f"[bold]Réindexation {report.status.value}[/bold] en {report.duration_s:.1f} s.")
+    if report.quality is not None:
+        figures = report.quality
+        before = figures["previous"]
+        trend = f" (avant : {fmt(before['recall@5'])} / {fmt(before['mrr@10'])})" if before else ""
+        out.print(
+            f"Qualité : Recall@5 {fmt(figures['recall@5'])}, MRR@10 {fmt(figures['mrr@10'])}"
+            f"{trend}" + (" — [red]DÉGRADÉE[/red]" if report.degraded else ""),
+            highlight=False,
+        )
     out.print(f"Rapport : {written}")
+    if report.degraded and report.status != RunStatus.FAILURE:
+        raise typer.Exit(DEGRADED_EXIT_CODE)
     raise typer.Exit(EXIT_CODES[report.status])
