@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +10,7 @@ from assistant.answering import AnswerService
 from assistant.links import CatalogueLinks
 from assistant.query import QueryExpander
 from assistant.search import SearchService
-from assistant.settings import Settings, SourceType
+from assistant.settings import Settings, SourceSettings, SourceType
 from connectors.conventions.document import ConventionEnricher
 from connectors.conventions.register import Register, load_register
 from connectors.errors import ConfigurationError, IndexUnavailableError
@@ -19,7 +19,7 @@ from guardrails.pii import PiiConfig, PiiRedactor
 from indexing.chunking import Chunker
 from indexing.embedding import DenseEmbedder, DenseModelSpec
 from indexing.pipeline import IndexingPipeline
-from indexing.reindex import ReindexReport, Source, SourceStatus
+from indexing.reindex import ReindexReport, Source, SourceStatus, files_source
 from indexing.sparse import FrenchBm25
 from indexing.store import QdrantStore, StoreConfig
 
@@ -165,15 +165,7 @@ def declared_sources(
     for declared in chosen:
         groups = tuple(declared.groups)
         if declared.type == SourceType.FILES:
-            assert declared.path is not None  # checked by the settings
-            root = declared.path
-            connector = files_connector(settings, root, declared.kind)
-            enricher = convention_enricher(settings, root)
-
-            def read(connector: FilesConnector = connector, enricher: Any = enricher) -> Any:
-                return enricher.documents(connector.scan())
-
-            sources.append(Source(declared.name, read, groups))
+            sources.append(_files_source(settings, declared))
             continue
         assert declared.url is not None
         csw = CswSource(
@@ -197,10 +189,21 @@ def declared_sources(
     return sources, after
 
 
+def _files_source(settings: Settings, declared: SourceSettings) -> Source:
+    """A declared folder, its convention documents joined to the register."""
+    assert declared.path is not None  # checked by the settings
+    return files_source(
+        declared.name,
+        files_connector(settings, declared.path, declared.kind),
+        groups=tuple(declared.groups),
+        enricher=convention_enricher(settings, declared.path),
+    )
+
+
 def _harvested(name: str, harvester: Any, since: Any, groups: tuple[str, ...]) -> Source:
     """A CSW source: complete only when a full harvest read every page."""
 
-    def read() -> Any:
+    def read(_: Mapping[str, str]) -> Any:
         return harvester.harvest(since)
 
     def complete() -> bool:

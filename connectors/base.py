@@ -48,6 +48,13 @@ class SkippedDocument:
     reason: str
 
 
+@dataclass(frozen=True)
+class UnchangedFile:
+    """A file the index already holds as it is: not parsed again."""
+
+    source_path: str
+
+
 class Connector(Protocol):
     """A source of documents."""
 

@@ -12,10 +12,11 @@ import logging
 import os
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from connectors.base import SkippedDocument, SourceDocument
+from connectors.base import SkippedDocument, SourceDocument, UnchangedFile
 from connectors.catalogue.document import catalogue_documents
 from connectors.catalogue.formats import parse_catalogue
 from connectors.errors import SourceError
@@ -41,6 +42,16 @@ PARSERS: dict[str, Callable[[bytes], ParsedFile]] = {
 CATALOGUE_SUFFIXES = (".xml", ".rdf", ".json", ".jsonld", ".ttl")
 DEFAULT_KIND = "procedure"
 Item = SourceDocument | SkippedDocument
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """A file's bytes, read once."""
+
+    doc_id: str
+    data: bytes
+    modified: datetime
+    file_hash: str
 
 
 def relative_id(root: Path, path: Path) -> str:
@@ -94,34 +105,61 @@ class FilesConnector:
 
     def read(self, path: Path) -> list[Item]:
         """Read and parse one file into its documents; never raises for a bad file."""
+        loaded = self._load(path)
+        return [loaded] if isinstance(loaded, SkippedDocument) else self._parse(path, loaded)
+
+    def scan_changed(self, unchanged: Callable[[str, str], bool]) -> Iterator[Item | UnchangedFile]:
+        """Like ``scan``, but files the index already holds are not parsed.
+
+        ``unchanged(path, sha256)`` says so; a weekly run over an unchanged share reads and
+        hashes each file, and moves on.
+        """
+        for path in self.paths():
+            loaded = self._load(path)
+            if isinstance(loaded, SkippedDocument):
+                yield loaded
+            elif unchanged(loaded.doc_id, loaded.file_hash):
+                yield UnchangedFile(loaded.doc_id)
+            else:
+                yield from self._parse(path, loaded)
+
+    def _load(self, path: Path) -> _Loaded | SkippedDocument:
         doc_id = relative_id(self.root, path)
         suffix = path.suffix.lower()
         if suffix not in PARSERS and suffix not in CATALOGUE_SUFFIXES:
             formats = " ".join(
                 sorted({ext for ext in (*PARSERS, *CATALOGUE_SUFFIXES) if ext != ".markdown"})
             )
-            return [
-                SkippedDocument(
-                    doc_id,
-                    f"extension non prise en charge ({suffix or 'aucune'}) ; formats lus : "
-                    f"{formats}",
-                )
-            ]
+            return SkippedDocument(
+                doc_id,
+                f"extension non prise en charge ({suffix or 'aucune'}) ; formats lus : {formats}",
+            )
         try:
             stat = path.stat()
             data = path.read_bytes()
         except FileNotFoundError:
-            return [SkippedDocument(doc_id, "fichier disparu pendant l'indexation")]
+            return SkippedDocument(doc_id, "fichier disparu pendant l'indexation")
         except PermissionError:
-            return [SkippedDocument(doc_id, "lecture refusée (droits insuffisants)")]
+            return SkippedDocument(doc_id, "lecture refusée (droits insuffisants)")
         except OSError as exc:
-            return [SkippedDocument(doc_id, f"lecture impossible ({exc.strerror or exc})")]
+            return SkippedDocument(doc_id, f"lecture impossible ({exc.strerror or exc})")
         if not data.strip():
-            return [SkippedDocument(doc_id, "fichier vide")]
+            return SkippedDocument(doc_id, "fichier vide")
         modified = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
-        if suffix in CATALOGUE_SUFFIXES:
-            return self._read_catalogue(doc_id, data, modified)
-        return [self._read_text(path, doc_id, data, modified)]
+        return _Loaded(doc_id, data, modified, hashlib.sha256(data).hexdigest())
+
+    def _parse(self, path: Path, loaded: _Loaded) -> list[Item]:
+        if path.suffix.lower() in CATALOGUE_SUFFIXES:
+            items = self._read_catalogue(loaded.doc_id, loaded.data, loaded.modified)
+        else:
+            items = [self._read_text(path, loaded.doc_id, loaded.data, loaded.modified)]
+        # Every document of the file knows its file's hash (for scan_changed's caller).
+        return [
+            replace(item, metadata={**item.metadata, "file_hash": loaded.file_hash})
+            if isinstance(item, SourceDocument)
+            else item
+            for item in items
+        ]
 
     def _read_catalogue(self, doc_id: str, data: bytes, modified: datetime) -> list[Item]:
         try:

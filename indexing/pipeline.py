@@ -20,7 +20,7 @@ from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
-from connectors.base import SkippedDocument, SourceDocument
+from connectors.base import SkippedDocument, SourceDocument, UnchangedFile
 from guardrails.pii import PiiRedactor
 from indexing.chunking import Chunk, Chunker
 from indexing.sparse import FrenchBm25
@@ -119,7 +119,7 @@ class IndexingPipeline:
         self.chunker = chunker
         self.store = store
         self.batch_chunks = batch_chunks
-        self._fingerprint = hashlib.sha256(
+        self.fingerprint = hashlib.sha256(
             json.dumps(
                 [
                     PIPELINE_VERSION,
@@ -140,11 +140,11 @@ class IndexingPipeline:
         """
         metadata = json.dumps(document.metadata, sort_keys=True, ensure_ascii=False, default=str)
         stamp = hashlib.sha256(f"{document.content_hash}\x1f{metadata}".encode()).hexdigest()
-        return f"{stamp[:20]}-{self._fingerprint}"
+        return f"{stamp[:20]}-{self.fingerprint}"
 
     def run(
         self,
-        documents: Iterable[SourceDocument | SkippedDocument],
+        documents: Iterable[SourceDocument | SkippedDocument | UnchangedFile],
         *,
         root: str,
         force: bool = False,
@@ -174,6 +174,9 @@ class IndexingPipeline:
             if item is None:
                 break
             report.documents_seen += 1
+            if isinstance(item, UnchangedFile):  # a file the index holds as it is
+                report.documents_unchanged += 1
+                continue
             if isinstance(item, SkippedDocument):
                 report.skipped.append(SkippedFile(item.source_path, item.reason))
                 logger.warning("Skipped %s: %s", item.source_path, item.reason)

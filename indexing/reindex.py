@@ -12,26 +12,30 @@ and a lock left by a killed run is recognised (its process is gone) and taken ov
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import socket
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from connectors.base import SkippedDocument, SourceDocument
+from connectors.base import SkippedDocument, SourceDocument, UnchangedFile
+from connectors.conventions.document import ConventionEnricher
 from connectors.errors import BoussoleError
+from connectors.files import FilesConnector
 from indexing.pipeline import IndexingPipeline, IndexReport, RunStatus
-from indexing.store import QdrantStore
+from indexing.store import QdrantStore, SearchFilters
 
 logger = logging.getLogger(__name__)
 
-Items = Iterable[SourceDocument | SkippedDocument]
+Items = Iterable[SourceDocument | SkippedDocument | UnchangedFile]
+Known = Mapping[str, str]  # source path -> file stamp the index holds (complete, current)
 
 
 class ReindexLocked(BoussoleError):
@@ -46,7 +50,9 @@ class Source:
     """A declared source: its name, access groups, and how to read it."""
 
     name: str
-    read: Callable[[], Items]  # may raise: the source is then failed, its documents kept
+    # Reads the source; may raise (the source is then failed, its documents kept). It is
+    # given the file stamps the index holds, to skip files it already has as they are.
+    read: Callable[[Known], Items]
     groups: tuple[str, ...] = ()
     # Whether a run sees every document of the source (a folder; a full catalogue harvest).
     # Only then can documents missing from it be deleted.
@@ -194,7 +200,8 @@ class Reindexer:
         started = time.perf_counter()
         result = SourceReport(name=source.name)
         before = self.store.document_versions(source=source.name)
-        items = _Collected(source)
+        known = {} if full else self._known(source, before)
+        items = _Collected(source, known, before)
         try:
             first = items.peek()
             if first is None and before and not allow_empty:
@@ -209,7 +216,7 @@ class Reindexer:
             logger.warning("Source %s failed: %s", source.name, result.error)
             result.duration_s = round(time.perf_counter() - started, 3)
             return result
-        self._count(result, indexed, before)
+        self._count(result, indexed, before, items)
         gone = sorted(doc for doc in set(before) - items.seen if not items.kept(doc))
         if gone and source.complete():
             self.store.delete_documents(gone)
@@ -219,10 +226,27 @@ class Reindexer:
         result.duration_s = round(time.perf_counter() - started, 3)
         return result
 
+    def _known(self, source: Source, before: dict[str, str]) -> dict[str, str]:
+        """File stamps of the files whose documents are all stored whole, by these settings."""
+        suffix = "-" + self.pipeline.fingerprint
+        stamps: dict[str, set[str]] = {}
+        rows = self.store.payloads(
+            ["doc_id", "source_path", "file_stamp"], SearchFilters(source=source.name)
+        )
+        for row in rows:
+            version = before.get(str(row.get("doc_id")), "")
+            stamp = row.get("file_stamp") if version.endswith(suffix) else None
+            stamps.setdefault(str(row.get("source_path")), set()).add(str(stamp))
+        return {
+            path: next(iter(s)) for path, s in stamps.items() if len(s) == 1 and "None" not in s
+        }
+
     @staticmethod
-    def _count(result: SourceReport, indexed: IndexReport, before: dict[str, str]) -> None:
-        result.seen = indexed.documents_seen
-        result.unchanged = indexed.documents_unchanged
+    def _count(
+        result: SourceReport, indexed: IndexReport, before: dict[str, str], items: _Collected
+    ) -> None:
+        result.seen = indexed.documents_seen + items.unchanged_documents
+        result.unchanged = indexed.documents_unchanged + items.unchanged_documents
         result.added = sum(1 for doc_id in indexed.indexed_ids if doc_id not in before)
         result.updated = len(indexed.indexed_ids) - result.added
         result.skipped = [{"path": s.path, "reason": s.reason} for s in indexed.skipped]
@@ -242,19 +266,22 @@ def _describe(exc: Exception) -> str:
 class _Collected:
     """A source's documents, tagged with the source, and the ids it yielded (kept or not)."""
 
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, known: Known, before: Mapping[str, str]) -> None:
         self.source = source
+        self.known = known
+        self.before = before
+        self.unchanged_documents = 0  # documents of files skipped as already indexed
         self.seen: set[str] = set()
         self.skipped: set[str] = set()  # files that could not be read this time
-        self._iterator: Iterator[SourceDocument | SkippedDocument] | None = None
-        self._first: list[SourceDocument | SkippedDocument] = []
+        self._iterator: Iterator[SourceDocument | SkippedDocument | UnchangedFile] | None = None
+        self._first: list[SourceDocument | SkippedDocument | UnchangedFile] = []
 
-    def _items(self) -> Iterator[SourceDocument | SkippedDocument]:
+    def _items(self) -> Iterator[SourceDocument | SkippedDocument | UnchangedFile]:
         if self._iterator is None:
-            self._iterator = iter(self.source.read())
+            self._iterator = iter(self.source.read(self.known))
         return self._iterator
 
-    def peek(self) -> SourceDocument | SkippedDocument | None:
+    def peek(self) -> SourceDocument | SkippedDocument | UnchangedFile | None:
         """The first item, read now (a source that cannot be read fails here)."""
         if not self._first:
             first = next(self._items(), None)
@@ -265,6 +292,12 @@ class _Collected:
 
     def __iter__(self) -> Iterator[SourceDocument | SkippedDocument]:
         for item in [*self._first, *self._items()]:
+            if isinstance(item, UnchangedFile):
+                # Its documents stay as they are: seen, counted, not re-read.
+                ids = [d for d in self.before if d.split("#", 1)[0] == item.source_path]
+                self.seen.update(ids)
+                self.unchanged_documents += len(ids)
+                continue
             if isinstance(item, SkippedDocument):
                 self.skipped.add(item.source_path)
                 yield item
@@ -281,6 +314,39 @@ class _Collected:
         """A document of a file that turned bad keeps its indexed version: it is not gone."""
         path = doc_id.split("#", 1)[0]
         return path in self.skipped
+
+
+def files_source(
+    name: str,
+    connector: FilesConnector,
+    *,
+    groups: tuple[str, ...] = (),
+    enricher: ConventionEnricher | None = None,
+) -> Source:
+    """A folder; files the index holds as they are (same bytes, same context) are skipped.
+
+    A file's stamp covers its bytes and everything else that shapes its documents here:
+    the source, its groups, the kind the file gets and its register row.
+    """
+    context = [name, sorted(groups)]
+
+    def stamp(path: str, file_hash: str) -> str:
+        row = enricher.row(path) if enricher else None
+        parts = [file_hash, context, connector.kind_of(Path(path)), asdict(row) if row else None]
+        return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
+
+    def read(known: Known) -> Iterator[SourceDocument | SkippedDocument | UnchangedFile]:
+        def unchanged(path: str, file_hash: str) -> bool:
+            return known.get(path) == stamp(path, file_hash)
+
+        items = connector.scan_changed(unchanged)
+        for item in enricher.documents(items) if enricher else items:
+            if isinstance(item, SourceDocument) and "file_hash" in item.metadata:
+                file_stamp = stamp(item.source_path, item.metadata["file_hash"])
+                item = replace(item, metadata={**item.metadata, "file_stamp": file_stamp})
+            yield item
+
+    return Source(name, read, groups)
 
 
 def write_history(report: ReindexReport, reports_dir: Path, state_dir: Path) -> Path:

@@ -15,7 +15,14 @@ from typer.testing import CliRunner
 from assistant.cli import app
 from connectors.base import SkippedDocument
 from connectors.files import FilesConnector
-from indexing.reindex import Reindexer, ReindexLocked, RunLock, Source, SourceStatus
+from indexing.reindex import (
+    Reindexer,
+    ReindexLocked,
+    RunLock,
+    Source,
+    SourceStatus,
+    files_source,
+)
 from indexing.sparse import FrenchBm25
 from indexing.store import QdrantStore, SearchFilters, StoreConfig
 from tests.conftest import FakeEmbedder, make_pipeline
@@ -28,8 +35,7 @@ def write(root: Path, name: str, text: str) -> None:
 
 
 def folder(root: Path, name: str = "partage", groups: tuple[str, ...] = ()) -> Source:
-    connector = FilesConnector(root)
-    return Source(name, connector.scan, groups)
+    return files_source(name, FilesConnector(root), groups=groups)
 
 
 @pytest.fixture
@@ -69,7 +75,7 @@ def test_a_failing_source_keeps_its_documents_and_the_others_go_on(
     write(other, "b.md", "# B\nTexte B.")
     reindexer.run([folder(shared), folder(other, "autre")])
 
-    def unmounted() -> list[SkippedDocument]:
+    def unmounted(_: object) -> list[SkippedDocument]:
         raise OSError("partage non monté")
 
     write(other, "c.md", "# C\nTexte C.")
@@ -235,7 +241,7 @@ import sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
 from connectors.files import FilesConnector
-from indexing.reindex import Reindexer, Source
+from indexing.reindex import Reindexer, files_source
 from indexing.sparse import FrenchBm25
 from indexing.store import QdrantStore, StoreConfig
 from tests.conftest import FakeEmbedder, make_pipeline
@@ -249,7 +255,7 @@ class Slow(FakeEmbedder):
 store = QdrantStore(StoreConfig(collection="test", path=Path({index!r})))
 pipeline = make_pipeline(Slow(), FrenchBm25(), store)
 pipeline.batch_chunks = 2
-Reindexer(pipeline, store).run([Source("partage", FilesConnector(Path({docs!r})).scan)])
+Reindexer(pipeline, store).run([files_source("partage", FilesConnector(Path({docs!r})))])
 print("done", flush=True)
 """
 
@@ -290,7 +296,7 @@ def test_a_run_killed_midway_then_a_normal_run_equals_a_clean_index(
     try:
         assert store.count() > 0  # still searchable
         Reindexer(make_pipeline(fake_embedder, bm25, store), store).run(
-            [Source("partage", FilesConnector(docs).scan)]
+            [files_source("partage", FilesConnector(docs))]
         )
         after_crash = chunk_set(store)
     finally:
@@ -298,8 +304,32 @@ def test_a_run_killed_midway_then_a_normal_run_equals_a_clean_index(
     clean_store = QdrantStore(StoreConfig(collection="test", path=tmp_path / "clean"))
     try:
         Reindexer(make_pipeline(fake_embedder, bm25, clean_store), clean_store).run(
-            [Source("partage", FilesConnector(docs).scan)]
+            [files_source("partage", FilesConnector(docs))]
         )
         assert after_crash == chunk_set(clean_store)
     finally:
         clean_store.close()
+
+
+def test_an_unchanged_file_is_not_even_parsed(
+    tmp_path: Path, reindexer: Reindexer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "partage"
+    write(root, "a.md", "# A\nTexte A.")
+    write(root, "b.md", "# B\nTexte B.")
+    reindexer.run([folder(root)])
+    parsed: list[str] = []
+    original = FilesConnector._parse
+
+    def spy(self: FilesConnector, path: Path, loaded: object) -> object:
+        parsed.append(path.name)
+        return original(self, path, loaded)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(FilesConnector, "_parse", spy)
+    write(root, "b.md", "# B\nTexte B, modifié.")
+    result = reindexer.run([folder(root)]).sources[0]
+    assert parsed == ["b.md"] and (result.unchanged, result.updated) == (1, 1)
+    parsed.clear()
+    regrouped = reindexer.run([folder(root, groups=("dpo",))]).sources[0]
+    assert sorted(parsed) == ["a.md", "b.md"]  # new access groups: every document redone
+    assert regrouped.updated == 2

@@ -15,12 +15,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from connectors.base import Section, SkippedDocument, SourceDocument
+from connectors.base import Section, SkippedDocument, SourceDocument, UnchangedFile
 from connectors.conventions.extract import ExtractedField, extract_fields
 from connectors.conventions.register import Convention, Register
 from connectors.text import fold
 
 KIND = "convention"
+Item = SourceDocument | SkippedDocument | UnchangedFile
 CARD_HEADING = "Fiche du registre des conventions"
 
 # Field name in payloads and reports -> label on the register card.
@@ -163,10 +164,12 @@ class ConventionEnricher:
             metadata={**document.metadata, **metadata},
         )
 
-    def documents(
-        self, items: Iterable[SourceDocument | SkippedDocument]
-    ) -> Iterator[SourceDocument | SkippedDocument]:
-        """Enrich a stream of documents; skipped files pass through."""
+    def row(self, doc_id: str) -> Convention | None:
+        """The register's row for a document, if it has one."""
+        return self._rows.get(doc_id)
+
+    def documents(self, items: Iterable[Item]) -> Iterator[Item]:
+        """Enrich a stream of documents; skipped and unchanged files pass through."""
         for item in items:
             yield self.enrich(item) if isinstance(item, SourceDocument) else item
 
