@@ -146,9 +146,10 @@ def declared_sources(
 ) -> tuple[list[Source], Callable[[ReindexReport], None]]:
     """The sources the settings declare (or the one named), and what to do after the run.
 
-    A CSW source is harvested incrementally unless ``full``; only a full, complete harvest
-    sees every record, so only then are records missing from it deleted. The after-run
-    step records each complete harvest, so the next one asks for what changed since.
+    A CSW source is harvested whole (records unchanged since are not re-embedded), so that
+    records deleted from the catalogue are deleted here; with ``incremental`` it asks only
+    for what changed since the last complete harvest, and deletes nothing until ``full``.
+    The after-run step records each complete harvest, which incremental runs start from.
     """
     from datetime import UTC, datetime
 
@@ -176,7 +177,7 @@ def declared_sources(
         )
         harvester = CswHarvester(csw)
         harvests[declared.name] = (csw, harvester)
-        since = None if full else state.since(csw)
+        since = state.since(csw) if declared.incremental and not full else None
         sources.append(_harvested(declared.name, harvester, since, groups))
 
     def after(report: ReindexReport) -> None:

@@ -178,6 +178,9 @@ class SourceSettings(BaseModel):
     groups: list[str] = Field(default_factory=list)  # access groups of its documents
     page_size: int = Field(default=50, ge=1, le=500)  # csw
     timeout_s: float = Field(default=30, gt=0)  # csw
+    # csw: ask only for records modified since the last complete harvest (faster on a large
+    # catalogue, but records deleted from it stay until a `--full` run).
+    incremental: bool = False
 
     @model_validator(mode="after")
     def _where(self) -> SourceSettings:

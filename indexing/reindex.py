@@ -269,7 +269,9 @@ class _Collected:
     def __init__(self, source: Source, known: Known, before: Mapping[str, str]) -> None:
         self.source = source
         self.known = known
-        self.before = before
+        self.by_path: dict[str, list[str]] = {}
+        for doc_id in before:  # a catalogue file's records are "path#identifier"
+            self.by_path.setdefault(doc_id.split("#", 1)[0], []).append(doc_id)
         self.unchanged_documents = 0  # documents of files skipped as already indexed
         self.seen: set[str] = set()
         self.skipped: set[str] = set()  # files that could not be read this time
@@ -294,7 +296,7 @@ class _Collected:
         for item in [*self._first, *self._items()]:
             if isinstance(item, UnchangedFile):
                 # Its documents stay as they are: seen, counted, not re-read.
-                ids = [d for d in self.before if d.split("#", 1)[0] == item.source_path]
+                ids = self.by_path.get(item.source_path, [])
                 self.seen.update(ids)
                 self.unchanged_documents += len(ids)
                 continue

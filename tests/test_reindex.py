@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -239,6 +240,7 @@ def test_a_search_never_meets_two_versions_and_a_torn_document_is_redone(
 KILLED_RUN = """
 import sys, time
 from pathlib import Path
+from typing import Any
 sys.path.insert(0, {root!r})
 from connectors.files import FilesConnector
 from indexing.reindex import Reindexer, files_source
@@ -333,3 +335,48 @@ def test_an_unchanged_file_is_not_even_parsed(
     regrouped = reindexer.run([folder(root, groups=("dpo",))]).sources[0]
     assert sorted(parsed) == ["a.md", "b.md"]  # new access groups: every document redone
     assert regrouped.updated == 2
+
+
+def test_records_deleted_from_a_catalogue_server_are_deleted_here(
+    tmp_path: Path, fake_embedder: FakeEmbedder, bm25: FrenchBm25, store: QdrantStore
+) -> None:
+    import re
+    import shutil
+
+    from assistant import factory
+    from assistant.settings import load_settings
+    from tests.conftest import CORPUS
+    from tests.pycsw.fixture import pycsw_server
+
+    records = CORPUS / "catalogue" / "iso19139_IGNF_validator"
+    fewer = tmp_path / "fewer"
+    shutil.copytree(records, fewer)
+    removed = fewer / "fr-210800405-08042-plu20140213.xml"
+    identifier = re.search(
+        r"<gmd:fileIdentifier>\s*<gco:CharacterString>([^<]+)<", removed.read_text("utf-8")
+    )
+    assert identifier is not None
+    removed.unlink()
+    reindexer = Reindexer(make_pipeline(fake_embedder, bm25, store), store)
+
+    def run(url: str) -> Any:
+        settings = load_settings(
+            tmp_path / "absent.yaml",
+            data_dir=tmp_path / "data",
+            sources=[{"name": "geocat", "type": "csw", "url": url, "page_size": 10}],
+        )
+        sources, after = factory.declared_sources(settings)
+        report = reindexer.run(sources)
+        after(report)
+        return report.sources[0]
+
+    with pycsw_server(records, tmp_path / "all") as csw:
+        first = run(csw.url)
+    with pycsw_server(fewer, tmp_path / "fewer-server") as csw:
+        second = run(csw.url)
+    assert first.status == SourceStatus.SUCCESS and first.added >= 14
+    assert second.status == SourceStatus.SUCCESS
+    # Each record links to its server (GetRecordById), and the second one has another port:
+    # the 14 that remain are rewritten, the one gone is deleted.
+    assert second.deleted == 1 and second.seen == first.added - 1
+    assert not any(identifier.group(1) in doc for doc in ids(store, "geocat"))
