@@ -470,3 +470,9 @@ def test_dataset_cards_show_access_and_the_conventions_sharing_them() -> None:
     assert "- Fiche : [ps-limites](/documents/catalogue/extrait.xml)" in shown
     assert "  - [CONV-002 — Partage avec l'ISEE (en vigueur)](/documents/conv/isee.md)" in shown
     assert "Aucune fiche" in render.datasets_markdown("x", [], render.no_links)
+
+
+def test_streamed_text_keeps_colon_words() -> None:
+    # Chainlit's Markdown would read ":WFS" as a directive and drop it.
+    assert render.plain("service OGC:WFS et OGC:WMS") == "service OGC\\:WFS et OGC\\:WMS"
+    assert render.plain("Délai : 8 jours") == "Délai : 8 jours"

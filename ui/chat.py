@@ -174,8 +174,8 @@ async def answer_procedure(chat: parts.ChatParts, question: str) -> None:
         event = await asyncio.to_thread(next, events, None)
         if event is None:
             break
-        if event.kind == "text":
-            await message.stream_token(event.text)
+        if event.kind == "text":  # shown as written (Chainlit drops ":word" otherwise)
+            await message.stream_token(render.plain(event.text))
         elif event.kind == "answer":
             final = event.answer
     if final is None:  # the service always ends with the answer

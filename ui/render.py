@@ -46,7 +46,7 @@ def no_links(source_path: str, page: int | None = None) -> str | None:
 _DIRECTIVE = re.compile(r":(?=[A-Za-z])")
 
 
-def _plain(value: str) -> str:
+def plain(value: str) -> str:
     """Text that Chainlit's Markdown shows as written, line breaks kept."""
     return _DIRECTIVE.sub(r"\\:", value)
 
@@ -54,7 +54,7 @@ def _plain(value: str) -> str:
 def _text(value: str) -> str:
     """Text safe inside a Markdown paragraph or link label, on one line."""
     value = " ".join(value.split()).replace("[", "\\[").replace("]", "\\]").replace("*", "\\*")
-    return _plain(value)
+    return plain(value)
 
 
 def _code(path: str) -> str:
@@ -90,7 +90,7 @@ def citation_markdown(citation: Citation, link: Linker) -> str:
     lines = [f"**{_text(citation.title or citation.source_path)}**", "", " · ".join(where), ""]
     quote_lines = [line.strip() for line in citation.quote.splitlines() if line.strip()]
     if quote_lines:
-        lines += ["**Extrait cité**", ""] + [f"> {_plain(line)}" for line in quote_lines] + [""]
+        lines += ["**Extrait cité**", ""] + [f"> {plain(line)}" for line in quote_lines] + [""]
     url = link(citation.source_path, citation.page)
     if url:
         label = "Ouvrir le document"
@@ -99,7 +99,7 @@ def citation_markdown(citation: Citation, link: Linker) -> str:
         lines += [f"[{label}]({url})", ""]
     passage = citation.passage.strip()
     if passage and " ".join(passage.split()) != " ".join(citation.quote.split()):
-        lines += ["**Passage complet**", "", _plain(passage), ""]
+        lines += ["**Passage complet**", "", plain(passage), ""]
     return "\n".join(lines).strip() + "\n"
 
 
