@@ -26,7 +26,7 @@ from guardrails.policy import ALL_ENTITIES, DEFAULT_ALLOW_LIST, PERSON, PLACEHOL
 
 logger = logging.getLogger(__name__)
 
-GUARD_VERSION = "2"  # bump when recognizers change: stored documents are redone
+GUARD_VERSION = "3"  # bump when recognizers change: stored documents are redone
 
 
 class PiiEngineError(BoussoleError):
@@ -366,7 +366,12 @@ class _FrenchWords:
     def __contains__(self, word: object) -> bool:
         if not isinstance(word, str):
             return False
-        return word in self._lemmas or word in self._forms or word in self._folded
+        return (
+            word in self._lemmas
+            or word in self._forms
+            or word in self._folded
+            or word.lower() in policy.TECHNICAL_WORDS
+        )
 
 
 # spaCy components Presidio does not need here: NER has its own token encoder and the

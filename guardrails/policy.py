@@ -254,6 +254,62 @@ ACRONYMS = frozenset(
     ]
 )
 
+# Technical words of data catalogues and IT documents, in English or as brands, that the
+# French model takes for names ("Metadata Date" in a validator's table, "Shapefile" in a
+# download link): ordinary words here, never persons.
+TECHNICAL_WORDS = frozenset(
+    [
+        "metadata",
+        "data",
+        "dataset",
+        "datasets",
+        "shapefile",
+        "shapefiles",
+        "geojson",
+        "geopackage",
+        "geotiff",
+        "kml",
+        "kmz",
+        "csv",
+        "json",
+        "xml",
+        "rdf",
+        "turtle",
+        "wms",
+        "wfs",
+        "wmts",
+        "wcs",
+        "csw",
+        "api",
+        "apis",
+        "rest",
+        "swagger",
+        "openapi",
+        "endpoint",
+        "download",
+        "service",
+        "services",
+        "resource",
+        "resources",
+        "point",
+        "contact",
+        "date",
+        "title",
+        "abstract",
+        "keyword",
+        "keywords",
+        "language",
+        "format",
+        "schema",
+        "element",
+        "root",
+        "identifier",
+        "spatial",
+        "temporal",
+        "extent",
+    ]
+)
+
 # New Caledonia's provinces, communes and main islands: places, never persons, even when
 # the NER model says otherwise.
 PLACES = frozenset(

@@ -279,3 +279,20 @@ def test_redact_document_covers_title_headings_and_text(redactor: PiiRedactor) -
     redacted = redactor.redact_document(document).document
     assert "Dupont" not in redacted.title + (redacted.sections[0].heading or "")
     assert "06 12 34 56 78" not in redacted.sections[0].text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "| C7 | Metadata Date | 0% |",
+        "Téléchargement (Shapefile)",
+        "Flux WMS et GeoJSON du Dataset communal",
+    ],
+)
+def test_technical_words_are_not_names(redactor: PiiRedactor, text: str) -> None:
+    assert redactor.redact_texts([text])[0] == [text]
+
+
+def test_a_name_beside_technical_words_is_still_a_name(redactor: PiiRedactor) -> None:
+    redacted = redactor.redact_texts(["Shapefile transmis par Jean-Michel Wamytan."])[0][0]
+    assert "Wamytan" not in redacted and "Shapefile" in redacted
