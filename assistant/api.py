@@ -241,7 +241,7 @@ def create_app(settings: Settings) -> FastAPI:
 
         store = runtime.store
         chunks = store.count() if store is not None else 0
-        return render(settings.data_dir / "state" / "reindex-history.jsonl", chunks)
+        return render(settings.data_dir / "state", chunks)
 
     @app.get("/health", summary="État du service")
     def health() -> dict[str, Any]:

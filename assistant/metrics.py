@@ -7,43 +7,27 @@ did. Alert on an old timestamp or a non-zero status.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+
+from indexing.reindex import runs_newest_first
 
 STATUS_CODES = {"succes": 0, "partiel": 3, "echec": 1}
 OPERATIONS = ("added", "updated", "deleted", "unchanged", "seen")
-
-
-def last_run(history: Path) -> dict[str, Any] | None:
-    """The last complete line of the history, None when there is none."""
-    try:
-        lines = history.read_text("utf-8").splitlines()
-    except OSError:
-        return None
-    for line in reversed(lines):
-        try:
-            data = json.loads(line)
-        except ValueError:
-            continue  # a line cut by a crash
-        if isinstance(data, dict):
-            return data
-    return None
 
 
 def _label(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
 
 
-def render(history: Path, chunks: int) -> str:
-    """The metrics page."""
+def render(state_dir: Path, chunks: int) -> str:
+    """The metrics page, from the history in ``state_dir``."""
     lines = [
         "# HELP boussole_index_chunks Passages in the index.",
         "# TYPE boussole_index_chunks gauge",
         f"boussole_index_chunks {chunks}",
     ]
-    run = last_run(history)
+    run = next(runs_newest_first(state_dir), None)
     if run is None:
         return "\n".join(lines) + "\n"
     ended = datetime.fromisoformat(run["started_at"]).timestamp() + float(run["duration_s"])

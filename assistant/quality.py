@@ -6,13 +6,13 @@ Compared with the last run's figures, so that a reindex that made retrieval wors
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from eval.metrics import evaluate, summarise
 from eval.questions import Question, load_questions
+from indexing.reindex import runs_newest_first
 
 Retrieve = Callable[[Question], Sequence[str]]
 METRICS = ("recall@5", "mrr@10")
@@ -40,17 +40,9 @@ def quality(
     return result
 
 
-def previous_quality(history: Path) -> dict[str, Any] | None:
+def previous_quality(state_dir: Path) -> dict[str, Any] | None:
     """The quality figures of the last run that measured them."""
-    try:
-        lines = history.read_text("utf-8").splitlines()
-    except OSError:
-        return None
-    for line in reversed(lines):
-        try:
-            run = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(run, dict) and isinstance(run.get("quality"), dict):
+    for run in runs_newest_first(state_dir):
+        if isinstance(run.get("quality"), dict):
             return dict(run["quality"])
     return None

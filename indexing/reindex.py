@@ -351,6 +351,24 @@ def files_source(
     return Source(name, read, groups)
 
 
+HISTORY_FILE = "reindex-history.jsonl"  # in the state folder: one JSON line per run
+
+
+def runs_newest_first(state_dir: Path) -> Iterator[dict[str, Any]]:
+    """The runs of the history, the last one first; a line cut by a crash is passed over."""
+    try:
+        lines = (state_dir / HISTORY_FILE).read_text("utf-8").splitlines()
+    except OSError:
+        return
+    for line in reversed(lines):
+        try:
+            run = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(run, dict):
+            yield run
+
+
 def write_history(report: ReindexReport, reports_dir: Path, state_dir: Path) -> Path:
     """The run's JSON report, and one line in the history that monitoring reads."""
     reports_dir.mkdir(parents=True, exist_ok=True)
@@ -359,6 +377,6 @@ def write_history(report: ReindexReport, reports_dir: Path, state_dir: Path) -> 
     data = report.to_json()
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2), "utf-8")
     state_dir.mkdir(parents=True, exist_ok=True)
-    with (state_dir / "reindex-history.jsonl").open("a", encoding="utf-8") as history:
+    with (state_dir / HISTORY_FILE).open("a", encoding="utf-8") as history:
         history.write(json.dumps(data, ensure_ascii=False) + "\n")
     return path

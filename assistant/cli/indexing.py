@@ -219,7 +219,7 @@ def reindex(
                 report.quality = quality(
                     questions,
                     lambda question: service.ranked_paths(question.question, depth=10),
-                    previous_quality(state_dir / "reindex-history.jsonl"),
+                    previous_quality(state_dir),
                     settings.reindex.max_drop,
                 )
         finally:
