@@ -113,15 +113,40 @@ class ErrorOut(BaseModel):
     message: str
 
 
-class _Runtime:
-    """Parts built once at start-up."""
+class Runtime:
+    """Parts built once at start-up, shared by the API and the chat (``app.state.runtime``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self.store: QdrantStore | None = None
         self.service: SearchService | None = None
         self.answers: AnswerService | None = None
         self.model: str = ""
         self.unavailable: str | None = None
+
+    def search_service(self) -> SearchService:
+        """The search service; a French reason when the index cannot be searched."""
+        if self.service is None:
+            raise IndexUnavailableError(
+                self.unavailable or "Le service démarre ; réessayez dans un instant."
+            )
+        return self.service
+
+    def answer_service(self) -> AnswerService:
+        """The answer service, built on first use."""
+        if self.answers is None:
+            self.answers = factory.make_answer_service(self.settings, self.search_service())
+        return self.answers
+
+    def links(self) -> CatalogueLinks | None:
+        """Convention-record links; a register that cannot be read only loses the links."""
+        if self.store is None:
+            return None
+        try:
+            return factory.catalogue_links(self.settings, self.store)
+        except BoussoleError as exc:
+            logger.warning("Conventions register unavailable for links: %s", exc.message)
+            return None
 
 
 def _sse(events: Iterator[AnswerEvent]) -> Iterator[str]:
@@ -151,7 +176,7 @@ def _sse(events: Iterator[AnswerEvent]) -> Iterator[str]:
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the API for the given settings."""
-    runtime = _Runtime()
+    runtime = Runtime(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -209,28 +234,6 @@ def create_app(settings: Settings) -> FastAPI:
             content={"code": "erreur_interne", "message": "Erreur interne du serveur."},
         )
 
-    def links() -> CatalogueLinks | None:
-        """Convention-record links; a register that cannot be read only loses the links."""
-        if runtime.store is None:
-            return None
-        try:
-            return factory.catalogue_links(settings, runtime.store)
-        except BoussoleError as exc:
-            logger.warning("Conventions register unavailable for links: %s", exc.message)
-            return None
-
-    def answers() -> AnswerService:
-        if runtime.answers is None:
-            runtime.answers = factory.make_answer_service(settings, service())
-        return runtime.answers
-
-    def service() -> SearchService:
-        if runtime.service is None:
-            raise IndexUnavailableError(
-                runtime.unavailable or "Le service démarre ; réessayez dans un instant."
-            )
-        return runtime.service
-
     @app.get(
         "/metrics",
         summary="Dernière réindexation, au format Prometheus",
@@ -264,7 +267,11 @@ def create_app(settings: Settings) -> FastAPI:
             kinds=tuple(request.filters.kind), path_prefix=request.filters.path_prefix
         )
         result = await run_in_threadpool(
-            service().search, request.query, k=request.k, mode=request.mode, filters=filters
+            runtime.search_service().search,
+            request.query,
+            k=request.k,
+            mode=request.mode,
+            filters=filters,
         )
         return SearchResponse(
             query=result.query,
@@ -280,7 +287,7 @@ def create_app(settings: Settings) -> FastAPI:
         responses={200: {"content": {"text/event-stream": {}}}},
     )
     async def ask(request: AskRequest, http: Request) -> Any:
-        answerer = answers()
+        answerer = runtime.answer_service()
         filters = SearchFilters(
             kinds=tuple(request.filters.kind), path_prefix=request.filters.path_prefix
         )
@@ -303,7 +310,7 @@ def create_app(settings: Settings) -> FastAPI:
         updated_after: Annotated[date | None, Query(description="AAAA-MM-JJ")] = None,
         mode: SearchMode | None = None,
     ) -> DatasetsResponse:
-        finder = DatasetSearch(service(), links=links())
+        finder = DatasetSearch(runtime.search_service(), links=runtime.links())
         cards = await run_in_threadpool(
             finder.search,
             q,
@@ -344,7 +351,9 @@ def create_app(settings: Settings) -> FastAPI:
                 ends_before=ends_before,
             )
         finder = ConventionSearch(
-            service(), own_names=settings.conventions.own_names, links=links()
+            runtime.search_service(),
+            own_names=settings.conventions.own_names,
+            links=runtime.links(),
         )
         result = finder.search(q, today=today or date.today(), k=k, scope=given, mode=mode)
         return ConventionsSearchResponse(
