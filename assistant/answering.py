@@ -90,6 +90,7 @@ _BULLET = re.compile(r"(?:[-•●▪◦*]|\d{1,2}[.)°])\s+")
 _CAPITAL = re.compile(r"[A-ZÀ-ÖØ-Þ«\"]")
 _MARKER = re.compile(r"\[(\d{1,2})\]")
 MIN_SENTENCE_CHARS = 30
+PER_DOCUMENT = 4  # passages kept per document, so a writer also sees the next documents
 MAX_SENTENCE_CHARS = 500
 
 
@@ -103,7 +104,8 @@ def _blocks(text: str) -> list[str]:
     lines = [line.strip() for line in text.split("\n")]
     for number, line in enumerate(lines):
         if not line:
-            blocks.append([])
+            if not _continues(blocks[-1], lines[number + 1 :]):
+                blocks.append([])
             continue
         if line.startswith("|"):  # a table row is a block of its own: "cell — cell — cell"
             cells = [cell.strip() for cell in line.strip("|").split("|")]
@@ -119,6 +121,18 @@ def _blocks(text: str) -> list[str]:
         if len(line) <= 50 and not line.endswith((",", ":")) and _CAPITAL.match(following):
             blocks.append([])
     return [" ".join(" ".join(block).split()) for block in blocks if block]
+
+
+def _continues(block: list[str], rest: list[str]) -> bool:
+    """A blank line inside a sentence, as some PDFs put between every line of a paragraph.
+
+    The block goes on when its last line has no closing punctuation and the next line
+    starts in lower case ("…en respectant un préavis" / "de quinze jours").
+    """
+    following = next((line for line in rest if line), "")
+    return bool(
+        block and not block[-1].endswith((".", "!", "?", ":", ";")) and following[:1].islower()
+    )
 
 
 def sentences(text: str) -> list[str]:
@@ -284,6 +298,16 @@ class AnswerService:
         self.writer = writer
         self.settings = settings
 
+    def passages(self, documents: Sequence[Sequence[Hit]]) -> list[Hit]:
+        """The passages to answer from: a few of each document, best document first.
+
+        Documents come in the order the search ranks them (one that matches in several
+        places before one that matches once), so the document an answer quotes is the one
+        retrieval puts first.
+        """
+        ranked = [hit for hits in documents for hit in hits[:PER_DOCUMENT]]
+        return ranked[: self.settings.passages]
+
     def evidence(self, hits: Sequence[Hit]) -> float | None:
         """How close the best passage is to the question (cosine), None without dense."""
         scores = [hit.similarity for hit in hits if hit.similarity is not None]
@@ -298,10 +322,10 @@ class AnswerService:
     ) -> Iterator[AnswerEvent]:
         """Sources, then the answer's text as it is written, then the whole answer."""
         started = time.perf_counter()
-        result = self.search_service.search(
-            question, k=self.settings.passages, filters=filters, mode=mode
+        result, documents = self.search_service.search_documents(
+            question, filters=filters, mode=mode
         )
-        hits = result.hits
+        hits = self.passages(documents)
         evidence = self.evidence(hits)
         weak = not hits or (evidence is not None and evidence < self.settings.min_similarity)
         passages = [] if weak else list(hits)

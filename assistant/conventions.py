@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from assistant.links import CatalogueLinks, RecordLink
-from assistant.search import Hit, SearchService, group_hits
+from assistant.search import Hit, SearchService
 from assistant.settings import SearchMode
 from connectors.conventions.document import KIND, key
 from connectors.conventions.register import add_months
@@ -380,13 +380,10 @@ class ConventionSearch:
         today: date,
         mode: SearchMode | None,
     ) -> list[ConventionCard]:
-        service = self.search_service
-        limit = min(service.settings.max_k, max(k * 4, k))
-        result = service.search(question, k=limit, mode=mode, filters=filters)
-        groups = group_hits(result.hits, lambda hit: hit.source_path, service.settings.doc_evidence)
-        cards = [
-            ConventionCard.from_hits(rank, hits, today) for rank, hits in enumerate(groups[:k], 1)
-        ]
+        _, groups = self.search_service.search_documents(
+            question, depth=k, mode=mode, filters=filters
+        )
+        cards = [ConventionCard.from_hits(rank, hits, today) for rank, hits in enumerate(groups, 1)]
         if self.links is None:
             return cards
         return [replace(card, records=self.links.records_for(card.datasets)) for card in cards]

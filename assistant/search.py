@@ -130,13 +130,34 @@ class SearchService:
         took = (time.perf_counter() - started) * 1000
         return SearchResult(query=query, mode=mode, hits=hits, took_ms=round(took, 1))
 
+    def search_documents(
+        self,
+        query: str,
+        *,
+        depth: int = 10,
+        mode: SearchMode | None = None,
+        filters: SearchFilters | None = None,
+    ) -> tuple[SearchResult, list[list[Hit]]]:
+        """The hits of ``query`` and the same hits grouped by document, best first.
+
+        Documents are ranked on a pool of passages a few times ``depth``, whatever the
+        caller then keeps: the evaluation and the answers see the same first document.
+        """
+        k = min(self.settings.max_k, depth * DOCUMENT_POOL)
+        result = self.search(query, k=k, mode=mode, filters=filters)
+        groups = group_hits(result.hits, lambda hit: hit.source_path, self.settings.doc_evidence)
+        return result, groups[:depth]
+
     def ranked_paths(
         self, query: str, *, depth: int = 10, mode: SearchMode | None = None
     ) -> list[str]:
         """Distinct source paths in rank order, as the evaluation scores them."""
-        result = self.search(query, k=min(self.settings.max_k, depth * 5), mode=mode)
-        groups = group_hits(result.hits, lambda hit: hit.source_path, self.settings.doc_evidence)
-        return [hits[0].source_path for hits in groups[:depth]]
+        _, groups = self.search_documents(query, depth=depth, mode=mode)
+        return [hits[0].source_path for hits in groups]
+
+
+# Passages fetched per document wanted when ranking documents.
+DOCUMENT_POOL = 5
 
 
 # How many passages after a document's best one add to its score.

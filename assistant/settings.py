@@ -113,7 +113,7 @@ class AnswerSettings(BaseModel):
     max_sentences: int = Field(default=3, ge=1, le=10)  # extractive: sentences quoted
     # Abstain when the best passage's cosine with the question is below this
     # (calibrated on the dev set with `boussole eval --answers`).
-    min_similarity: float = Field(default=0.865, ge=0, le=1)
+    min_similarity: float = Field(default=0.863, ge=0, le=1)
     openai: OpenAISettings = OpenAISettings()
 
     @model_validator(mode="after")

@@ -39,6 +39,29 @@ def test_sentences_rejoin_pdf_lines_and_split_list_items() -> None:
     ]
 
 
+def test_sentences_span_the_blank_lines_some_pdfs_put_between_lines() -> None:
+    text = (
+        "6. Résiliation\n\n● Le Partenaire pourra se désengager du Service, en respectant un "
+        "préavis\n\nde quinze jours, par lettre recommandée.\n\nLe Service reste ouvert."
+    )
+    assert sentences(text) == [
+        "Résiliation",
+        "Le Partenaire pourra se désengager du Service, en respectant un préavis de quinze "
+        "jours, par lettre recommandée.",
+        "Le Service reste ouvert.",
+    ]
+
+
+def test_answers_draw_on_the_first_documents_a_few_passages_each() -> None:
+    first = [hit(rank, "a.pdf", f"passage {rank}") for rank in (1, 3, 4, 5, 6, 7)]
+    second = [hit(2, "b.md", "passage 2")]
+    answerer = AnswerService(None, None, AnswerSettings(passages=6))  # type: ignore[arg-type]
+    kept = answerer.passages([first, second])
+    assert [(h.source_path, h.rank) for h in kept] == [
+        ("a.pdf", 1), ("a.pdf", 3), ("a.pdf", 4), ("a.pdf", 5), ("b.md", 2)
+    ]  # fmt: skip
+
+
 def test_table_rows_are_read_as_rows() -> None:
     table = "Durées :\n| Accès | Durée |\n|---|---|\n| Temporaire | 6 mois maximum |\nFin."
     assert sentences(table) == ["Durées :", "Accès — Durée", "Temporaire — 6 mois maximum", "Fin."]
