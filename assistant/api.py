@@ -4,28 +4,43 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from assistant import factory
-from assistant.answering import Answer, AnswerEvent, AnswerService
+from assistant.answering import Answer, AnswerEvent, AnswerService, Writer
+from assistant.audit import AuditLog
 from assistant.conventions import ConventionCard, ConventionScope, ConventionSearch
 from assistant.datasets import DatasetCard, DatasetSearch, parse_bbox
-from assistant.links import CatalogueLinks
-from assistant.search import SearchService
+from assistant.links import CatalogueLinks, visible_conventions
+from assistant.llm import make_writer
+from assistant.search import Hit, SearchService
+from assistant.security import (
+    ApiKeys,
+    AuthenticationError,
+    BodyLimit,
+    IdentityHeaders,
+    RateLimiter,
+    SecurityHeaders,
+    check_secrets,
+    header_identity,
+    load_api_keys,
+    presented_key,
+)
 from assistant.settings import SearchMode, Settings
 from connectors.conventions.document import key
 from connectors.conventions.register import convention_row
 from connectors.errors import BoussoleError, ConfigurationError, IndexUnavailableError
+from guardrails.access import Reader
 from indexing.store import QdrantStore, SearchFilters
 
 logger = logging.getLogger(__name__)
@@ -114,42 +129,90 @@ class ErrorOut(BaseModel):
 
 
 class Runtime:
-    """Parts built once at start-up, shared by the API and the chat (``app.state.runtime``)."""
+    """Parts built once at start-up, shared by the API and the chat (``app.state.runtime``).
+
+    Services come per reader: the same index, model and settings, seeing only what the
+    reader's groups may see.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store: QdrantStore | None = None
         self.service: SearchService | None = None
-        self.answers: AnswerService | None = None
+        self.writer: Writer | None = None
         self.model: str = ""
         self.unavailable: str | None = None
+        security = settings.security
+        self.api_keys = (
+            ApiKeys(load_api_keys(security.api_keys_file)) if security.api_keys_file else None
+        )
+        self.limiter = RateLimiter(security.rate_limit)
+        self.audit_log = (
+            AuditLog(settings.audit_file, settings.audit) if settings.audit.enabled else None
+        )
+        # Other ways to know a caller (the chat's session, added by ui/server.py).
+        self.identities: list[Callable[[Request], Reader | None]] = []
 
-    def search_service(self) -> SearchService:
-        """The search service; a French reason when the index cannot be searched."""
+    def reader(self, request: Request) -> Reader:
+        """Who calls: an API key, a trusted proxy's user, another identity, else anonymous."""
+        key = presented_key(request.headers)
+        if key is not None:
+            if self.api_keys is None:
+                raise AuthenticationError(
+                    "Clé d'API refusée : aucune clé n'est configurée (réglage "
+                    "security.api_keys_file)."
+                )
+            return self.api_keys.reader(key)
+        if self.settings.security.trusted_proxies:  # headers of anyone else were removed
+            named = header_identity(request.headers)
+            if named is not None:
+                return Reader.of(*named)
+        for identify in self.identities:
+            found = identify(request)
+            if found is not None:
+                return found
+        return Reader.anonymous()
+
+    def admit(self, reader: Reader, request: Request) -> None:
+        """Count the request against the caller's rate (anonymous ones by address)."""
+        known = reader.name != Reader.anonymous().name
+        client = request.client.host if request.client else "inconnu"
+        self.limiter.check(reader.name if known else f"adresse:{client}")
+
+    def search_service(self, reader: Reader) -> SearchService:
+        """The search service for ``reader``; a French reason when the index is off."""
         if self.service is None:
             raise IndexUnavailableError(
                 self.unavailable or "Le service démarre ; réessayez dans un instant."
             )
-        return self.service
+        return self.service.as_reader(reader)
 
-    def answer_service(self) -> AnswerService:
-        """The answer service, built on first use."""
-        if self.answers is None:
-            self.answers = factory.make_answer_service(self.settings, self.search_service())
-        return self.answers
+    def answer_service(self, reader: Reader) -> AnswerService:
+        """The answer service for ``reader`` (the writer is built on first use)."""
+        search = self.search_service(reader)
+        if self.writer is None:
+            self.writer = make_writer(self.settings.answer, search.sparse, search.expander)
+        return AnswerService(search, self.writer, self.settings.answer)
 
-    def links(self) -> CatalogueLinks | None:
-        """Convention-record links; a register that cannot be read only loses the links."""
-        if self.store is None:
+    def links(self, reader: Reader) -> CatalogueLinks | None:
+        """Convention-record links ``reader`` may see; an unreadable register loses them."""
+        if self.service is None:
             return None
         try:
-            return factory.catalogue_links(self.settings, self.store)
+            return factory.catalogue_links(self.settings, self.search_service(reader))
         except BoussoleError as exc:
             logger.warning("Conventions register unavailable for links: %s", exc.message)
             return None
 
+    def audit(self, reader: Reader, endpoint: str, query: str, documents: Iterable[str]) -> None:
+        """One line of the audit log (when it is on)."""
+        if self.audit_log is not None:
+            self.audit_log.record(
+                user=reader.name, endpoint=endpoint, query=query, documents=documents
+            )
 
-def _sse(events: Iterator[AnswerEvent]) -> Iterator[str]:
+
+def _sse(events: Iterator[AnswerEvent], done: Callable[[Answer], Any]) -> Iterator[str]:
     """Server-sent events: ``sources``, then ``text`` pieces, then the whole ``answer``.
 
     An error after the stream has started cannot change the status code: it becomes an
@@ -166,6 +229,7 @@ def _sse(events: Iterator[AnswerEvent]) -> Iterator[str]:
             elif item.kind == "text":
                 yield event("text", {"text": item.text})
             elif item.answer is not None:
+                done(item.answer)
                 yield event("answer", asdict(item.answer))
     except BoussoleError as exc:
         yield event("error", {"code": exc.code, "message": exc.message})
@@ -174,8 +238,25 @@ def _sse(events: Iterator[AnswerEvent]) -> Iterator[str]:
         yield event("error", {"code": "erreur_interne", "message": "Erreur interne du serveur."})
 
 
+def caller(request: Request) -> Reader:
+    """Who calls (``Runtime.reader``), counted against their rate: every route's first step."""
+    runtime: Runtime = request.app.state.runtime
+    reader = runtime.reader(request)
+    runtime.admit(reader, request)
+    return reader
+
+
+Caller = Annotated[Reader, Depends(caller)]
+
+
+def documents_of(hits: Iterable[Hit]) -> list[str]:
+    """The ids of the documents behind some hits, for the audit log."""
+    return [str(hit.payload.get("doc_id") or hit.source_path) for hit in hits]
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Build the API for the given settings."""
+    check_secrets(settings)  # outside dev, an example secret stops here
     runtime = Runtime(settings)
 
     @asynccontextmanager
@@ -202,6 +283,9 @@ def create_app(settings: Settings) -> FastAPI:
         responses={400: {"model": ErrorOut}, 503: {"model": ErrorOut}},
     )
     app.state.runtime = runtime  # the chat (ui/server.py) shares these parts
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, limit=settings.api.max_request_bytes)
+    app.add_middleware(IdentityHeaders, trusted=settings.security.trusted_proxies)
 
     @app.exception_handler(BoussoleError)
     async def _domain_error(_: Request, exc: BoussoleError) -> JSONResponse:
@@ -262,17 +346,18 @@ def create_app(settings: Settings) -> FastAPI:
         }
 
     @app.post("/search", response_model=SearchResponse, summary="Chercher des passages")
-    async def search(request: SearchRequest) -> SearchResponse:
+    async def search(request: SearchRequest, reader: Caller) -> SearchResponse:
         filters = SearchFilters(
             kinds=tuple(request.filters.kind), path_prefix=request.filters.path_prefix
         )
         result = await run_in_threadpool(
-            runtime.search_service().search,
+            runtime.search_service(reader).search,
             request.query,
             k=request.k,
             mode=request.mode,
             filters=filters,
         )
+        runtime.audit(reader, "/search", request.query, documents_of(result.hits))
         return SearchResponse(
             query=result.query,
             mode=result.mode,
@@ -286,18 +371,25 @@ def create_app(settings: Settings) -> FastAPI:
         summary="Répondre à une question, avec citations",
         responses={200: {"content": {"text/event-stream": {}}}},
     )
-    async def ask(request: AskRequest, http: Request) -> Any:
-        answerer = runtime.answer_service()
+    async def ask(request: AskRequest, http: Request, reader: Caller) -> Any:
+        answerer = runtime.answer_service(reader)
         filters = SearchFilters(
             kinds=tuple(request.filters.kind), path_prefix=request.filters.path_prefix
         )
+
+        def audited(answer: Answer) -> Answer:
+            shown = answer.sources if answer.abstained else answer.citations
+            runtime.audit(reader, "/ask", request.question, [c.source_path for c in shown])
+            return answer
+
         wants_stream = request.stream or "text/event-stream" in http.headers.get("accept", "")
         if not wants_stream:
-            return await run_in_threadpool(
+            answer = await run_in_threadpool(
                 answerer.answer, request.question, filters=filters, mode=request.mode
             )
+            return audited(answer)
         events = answerer.stream(request.question, filters=filters, mode=request.mode)
-        return StreamingResponse(_sse(events), media_type="text/event-stream")
+        return StreamingResponse(_sse(events, audited), media_type="text/event-stream")
 
     @app.get("/datasets", response_model=DatasetsResponse, summary="Chercher des jeux de données")
     async def datasets(
@@ -309,8 +401,10 @@ def create_app(settings: Settings) -> FastAPI:
         ] = None,
         updated_after: Annotated[date | None, Query(description="AAAA-MM-JJ")] = None,
         mode: SearchMode | None = None,
+        *,
+        reader: Caller,
     ) -> DatasetsResponse:
-        finder = DatasetSearch(runtime.search_service(), links=runtime.links())
+        finder = DatasetSearch(runtime.search_service(reader), links=runtime.links(reader))
         cards = await run_in_threadpool(
             finder.search,
             q,
@@ -320,6 +414,7 @@ def create_app(settings: Settings) -> FastAPI:
             updated_after=updated_after,
             mode=mode,
         )
+        runtime.audit(reader, "/datasets", q, [card.source_path for card in cards])
         return DatasetsResponse(query=q, cards=cards)
 
     @app.get(
@@ -340,6 +435,8 @@ def create_app(settings: Settings) -> FastAPI:
         ] = None,
         today: Annotated[date | None, Query(description="Date de référence (AAAA-MM-JJ)")] = None,
         mode: SearchMode | None = None,
+        *,
+        reader: Caller,
     ) -> ConventionsSearchResponse:
         given = None
         if party or dataset or ends_before or ends_after:
@@ -351,11 +448,12 @@ def create_app(settings: Settings) -> FastAPI:
                 ends_before=ends_before,
             )
         finder = ConventionSearch(
-            runtime.search_service(),
+            runtime.search_service(reader),
             own_names=settings.conventions.own_names,
-            links=runtime.links(),
+            links=runtime.links(reader),
         )
         result = finder.search(q, today=today or date.today(), k=k, scope=given, mode=mode)
+        runtime.audit(reader, "/conventions/search", q, [c.source_path for c in result.cards])
         return ConventionsSearchResponse(
             query=q,
             filtres_appliques=result.understood,
@@ -374,6 +472,8 @@ def create_app(settings: Settings) -> FastAPI:
             str | None, Query(max_length=40, description="en vigueur, expirée, résiliée…")
         ] = None,
         today: Annotated[date | None, Query(description="Date de référence (AAAA-MM-JJ)")] = None,
+        *,
+        reader: Caller,
     ) -> dict[str, Any]:
         register, _ = factory.load_conventions_register(settings)
         if register is None:
@@ -382,18 +482,26 @@ def create_app(settings: Settings) -> FastAPI:
                 "conventions.register_file)."
             )
         day = today or date.today()
-        linked = (
-            CatalogueLinks.from_store(runtime.store, register.conventions)
-            if runtime.store is not None
-            else None
-        )
-        chosen = register.select(
-            today=day,
-            expiring_within=expiring_within,
-            party=party,
-            dataset=dataset,
-            status=status,
-        )
+        search = runtime.search_service(reader)
+        linked = runtime.links(reader)
+        visible = {
+            convention.id
+            for convention in visible_conventions(
+                search, register.conventions, settings.access.default_groups.get("convention", [])
+            )
+        }
+        chosen = [
+            convention
+            for convention in register.select(
+                today=day,
+                expiring_within=expiring_within,
+                party=party,
+                dataset=dataset,
+                status=status,
+            )
+            if convention.id in visible
+        ]
+        runtime.audit(reader, "/conventions", party or dataset or "", [c.id for c in chosen])
         return {
             "date": day.isoformat(),
             "conventions": [
@@ -407,7 +515,10 @@ def create_app(settings: Settings) -> FastAPI:
                 }
                 for convention in chosen
             ],
-            "problems": [{"where": p.where, "reason": p.reason} for p in register.problems],
+            # The register's problems name rows and files: for those who see every row.
+            "problems": [{"where": p.where, "reason": p.reason} for p in register.problems]
+            if len(visible) == len(register.conventions)
+            else [],
         }
 
     return app

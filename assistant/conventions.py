@@ -330,7 +330,7 @@ class ConventionSearch:
         if self._known is None:
             parties: set[str] = set()
             datasets: set[str] = set()
-            rows = self.search_service.store.payloads(["convention"], SearchFilters(kinds=(KIND,)))
+            rows = self.search_service.payloads(["convention"], SearchFilters(kinds=(KIND,)))
             for row in rows:
                 fields = (row.get("convention") or {}).get("champs") or {}
                 parties.update(fields.get("parties", {}).get("valeur") or [])

@@ -15,6 +15,7 @@ from connectors.conventions.document import ConventionEnricher
 from connectors.conventions.register import Register, load_register
 from connectors.errors import ConfigurationError, IndexUnavailableError
 from connectors.files import FilesConnector
+from guardrails.access import AccessPolicy, AccessRule, Reader
 from guardrails.pii import PiiConfig, PiiRedactor
 from indexing.chunking import Chunker
 from indexing.embedding import DenseEmbedder, DenseModelSpec
@@ -103,7 +104,22 @@ def make_pipeline(
         sparse=FrenchBm25(),
         chunker=chunker,
         store=store,
+        access=access_policy(settings),
         batch_chunks=max(settings.embedding.batch_size * 2, 32),
+    )
+
+
+def access_policy(settings: Settings) -> AccessPolicy:
+    """The access groups documents are indexed with, from the ``access`` settings."""
+    access = settings.access
+    return AccessPolicy(
+        rules=tuple(
+            AccessRule(
+                groups=tuple(rule.groups), path=rule.path, source=rule.source, kind=rule.kind
+            )
+            for rule in access.rules
+        ),
+        defaults={kind: tuple(groups) for kind, groups in access.default_groups.items()},
     )
 
 
@@ -135,10 +151,14 @@ def convention_enricher(settings: Settings, index_root: Path) -> ConventionEnric
     return ConventionEnricher(register, register_root, index_root)
 
 
-def catalogue_links(settings: Settings, store: QdrantStore) -> CatalogueLinks:
+def catalogue_links(settings: Settings, search: SearchService) -> CatalogueLinks:
     """Register datasets matched to the indexed catalogue records (none without a register)."""
     register, _ = load_conventions_register(settings)
-    return CatalogueLinks.from_store(store, register.conventions if register else ())
+    return CatalogueLinks.for_reader(
+        search,
+        register.conventions if register else (),
+        settings.access.default_groups.get("convention", []),
+    )
 
 
 def declared_sources(
@@ -198,6 +218,7 @@ def _files_source(settings: Settings, declared: SourceSettings) -> Source:
         files_connector(settings, declared.path, declared.kind),
         groups=tuple(declared.groups),
         enricher=convention_enricher(settings, declared.path),
+        access=access_policy(settings).fingerprint,
     )
 
 
@@ -222,9 +243,16 @@ def make_answer_service(settings: Settings, search: SearchService) -> AnswerServ
 
 
 def make_search_service(
-    settings: Settings, embedder: DenseEmbedder, store: QdrantStore
+    settings: Settings,
+    embedder: DenseEmbedder,
+    store: QdrantStore,
+    reader: Reader | None = None,
 ) -> SearchService:
-    """The retrieval service, over an index built for this model."""
+    """The retrieval service, over an index built for this model.
+
+    It shows ``reader`` only the documents of their groups (no reader: public ones only);
+    ``service.as_reader(...)`` gives the same service for another reader.
+    """
     problem = store.incompatibility(dim=embedder.dim, model=embedder.name)
     if problem:
         raise IndexUnavailableError(problem)
@@ -237,4 +265,5 @@ def make_search_service(
         if settings.search.expand_queries
         else None,
         max_query_chars=settings.api.max_query_chars,
+        reader=reader or Reader.anonymous(),
     )

@@ -10,16 +10,46 @@ side needs nothing else.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from assistant.search import SearchService
 from connectors.conventions.register import Convention
 from connectors.text import fold
-from indexing.store import QdrantStore, SearchFilters
+from indexing.store import SearchFilters
 
 CATALOGUE = "catalogue"
+CONVENTION = "convention"
+
+
+def visible_conventions(
+    search: SearchService, conventions: Iterable[Convention], unindexed_groups: Sequence[str]
+) -> list[Convention]:
+    """The register rows the search's reader may see.
+
+    A row whose document is indexed is visible to whoever may see that document; a row
+    with no indexed document, to readers of ``unindexed_groups`` (the groups conventions
+    get by default).
+    """
+    conventions = list(conventions)
+    reader = search.reader
+    if reader.allowed() is None:
+        return conventions
+
+    def ids(payloads: Iterable[dict[str, Any]]) -> set[str]:
+        return {str((p.get(CONVENTION) or {}).get("id") or "") for p in payloads} - {""}
+
+    kind = SearchFilters(kinds=(CONVENTION,))
+    seen = ids(search.payloads([CONVENTION], kind))
+    indexed = ids(search.store.payloads([CONVENTION], kind))  # to tell "hidden" from "absent"
+    unindexed_visible = reader.can_see(unindexed_groups)
+    return [
+        convention
+        for convention in conventions
+        if convention.id in seen or (convention.id not in indexed and unindexed_visible)
+    ]
 
 
 @dataclass(frozen=True)
@@ -82,10 +112,22 @@ class CatalogueLinks:
         self.conventions = list(conventions)
 
     @classmethod
-    def from_store(cls, store: QdrantStore, conventions: Iterable[Convention]) -> CatalogueLinks:
-        """Records as the index holds them now (one read of their id, title and links)."""
+    def for_reader(
+        cls,
+        search: SearchService,
+        conventions: Iterable[Convention],
+        unindexed_groups: Sequence[str],
+    ) -> CatalogueLinks:
+        """Records and conventions as the index holds them now, as the reader may see them.
+
+        One read of the records' id, title and links; the conventions are the register
+        rows ``visible_conventions`` lets through.
+        """
         fields = ["record_id", "doc_id", "title", "record_url", "source_path"]
-        return cls(store.payloads(fields, SearchFilters(kinds=(CATALOGUE,))), conventions)
+        return cls(
+            search.payloads(fields, SearchFilters(kinds=(CATALOGUE,))),
+            visible_conventions(search, conventions, unindexed_groups),
+        )
 
     def records_for(self, datasets: Iterable[str]) -> list[RecordLink]:
         """The catalogue records a convention's datasets name, in the register's order."""

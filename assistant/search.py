@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from assistant.query import QueryExpander
 from assistant.settings import SearchMode, SearchSettings
 from connectors.errors import InvalidQueryError
+from guardrails.access import Reader
 from indexing.embedding import DenseEmbedder
 from indexing.sparse import FrenchBm25
 from indexing.store import QdrantStore, SearchFilters
@@ -76,13 +78,31 @@ class SearchService:
         settings: SearchSettings,
         expander: QueryExpander | None = None,
         max_query_chars: int = 2000,
+        reader: Reader | None = None,
     ) -> None:
+        self.reader = reader or Reader.anonymous()
         self.expander = expander
         self.embedder = embedder
         self.sparse = sparse
         self.store = store
         self.settings = settings
         self.max_query_chars = max_query_chars
+
+    def as_reader(self, reader: Reader) -> SearchService:
+        """The same service (same model, index and settings) for another reader."""
+        view = copy.copy(self)
+        view.reader = reader
+        return view
+
+    def restrict(self, filters: SearchFilters | None) -> SearchFilters:
+        """``filters`` plus the reader's access groups: what every query of theirs uses."""
+        return replace(filters or SearchFilters(), groups=self.reader.allowed())
+
+    def payloads(
+        self, fields: list[str], filters: SearchFilters | None = None
+    ) -> list[dict[str, Any]]:
+        """Payload fields of the chunks the reader may see, one per chunk."""
+        return self.store.payloads(fields, self.restrict(filters))
 
     def search(
         self,
@@ -115,7 +135,7 @@ class SearchService:
             sparse_label=label,
             limit=k,
             candidates=max(self.settings.candidates, k),
-            filters=filters,
+            filters=self.restrict(filters),
             rrf_k=self.settings.rrf_k,
             weights=(
                 self.settings.dense_weight,

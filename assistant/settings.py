@@ -208,7 +208,6 @@ class UiSettings(BaseModel):
 
     documents_root: Path | None = None  # the indexed folder, served under /documents
     users_file: Path | None = None  # YAML/JSON users with scrypt hashes: password login
-    trusted_headers: bool = False  # behind a reverse proxy: X-Remote-User / X-Remote-Groups
 
 
 class ApiSettings(BaseModel):
@@ -217,6 +216,98 @@ class ApiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     max_query_chars: int = Field(default=2000, ge=10)
+    max_request_bytes: int = Field(default=65536, ge=1024)  # bodies over this: 413
+
+
+class AccessRuleSettings(BaseModel):
+    """Documents matching every given criterion get ``groups`` (the first rule wins)."""
+
+    path: str | None = None  # glob on the path relative to the indexed root: "conventions/*"
+    source: str | None = None  # a declared source's name
+    kind: str | None = None
+    groups: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _criterion(self) -> AccessRuleSettings:
+        if self.path is None and self.source is None and self.kind is None:
+            raise ValueError("une règle d'accès doit donner « path », « source » ou « kind »")
+        if self.kind is not None and self.kind not in DOCUMENT_KINDS:
+            raise ValueError(f"kind « {self.kind} » inconnu ({', '.join(DOCUMENT_KINDS)})")
+        return self
+
+
+class AccessSettings(BaseModel):
+    """Who may read which documents: rules, else the source's groups, else the kind's."""
+
+    rules: list[AccessRuleSettings] = Field(default_factory=list)
+    default_groups: dict[str, list[str]] = Field(
+        default_factory=lambda: {
+            "procedure": ["public"],
+            "catalogue": ["public"],
+            "convention": ["dpo", "juridique"],
+        }
+    )
+
+
+class Environment(StrEnum):
+    """Where Boussole runs: placeholder secrets are refused outside ``dev``."""
+
+    DEV = "dev"
+    PRODUCTION = "production"
+
+
+class SecuritySettings(BaseModel):
+    """Identities of API callers and chat users, and limits per caller."""
+
+    environment: Environment = Environment.DEV
+    # API keys: YAML ``keys: {name: {hash: "sha256:<hex>", groups: [...]}}``;
+    # ``boussole keys add NAME --groups a,b`` writes one and prints the key once.
+    api_keys_file: Path | None = None
+    # Reverse proxies whose X-Remote-User / X-Remote-Groups headers are believed (addresses
+    # or networks); these headers from anyone else are removed before anything reads them.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    rate_limit: str = "120/minute"  # per caller (limits' notation: "10/second", "1000/hour")
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"« {value} » illisible (exemple : « 120/minute »)") from exc
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"adresse ou réseau invalide : « {item} »") from exc
+        return value
+
+
+class AuditQuery(StrEnum):
+    """How the audit log keeps a question."""
+
+    CLEAR = "clear"  # the text
+    HASH = "hash"  # a keyed hash: the same question gives the same value, unreadable
+    NONE = "none"  # nothing
+
+
+class AuditSettings(BaseModel):
+    """The audit log: who asked what, and which documents they got (JSON Lines)."""
+
+    enabled: bool = True
+    file: Path | None = None  # default: <data_dir>/audit/audit.jsonl
+    query: AuditQuery = AuditQuery.HASH
+    rotate_when: str = Field(default="midnight", pattern="^(midnight|h|d|w[0-6])$")
+    retention_files: int = Field(default=90, ge=1, le=3650)  # rotated files kept
 
 
 class Settings(BaseSettings):
@@ -246,6 +337,9 @@ class Settings(BaseSettings):
     reindex: ReindexSettings = ReindexSettings()
     ui: UiSettings = UiSettings()
     api: ApiSettings = ApiSettings()
+    access: AccessSettings = AccessSettings()
+    security: SecuritySettings = SecuritySettings()
+    audit: AuditSettings = AuditSettings()
 
     @field_validator("sources")
     @classmethod
@@ -276,6 +370,11 @@ class Settings(BaseSettings):
     def models_dir(self) -> Path:
         """Folder where prepared models are cached."""
         return self.data_dir / "models"
+
+    @property
+    def audit_file(self) -> Path:
+        """Where the audit log is written."""
+        return self.audit.file or self.data_dir / "audit" / "audit.jsonl"
 
     @property
     def reports_dir(self) -> Path:

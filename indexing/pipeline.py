@@ -14,13 +14,15 @@ import re
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
 from connectors.base import SkippedDocument, SourceDocument, UnchangedFile
+from guardrails.access import AccessPolicy
+from guardrails.injection import find_instructions
 from guardrails.pii import PiiRedactor
 from indexing.chunking import Chunk, Chunker
 from indexing.sparse import FrenchBm25
@@ -111,9 +113,11 @@ class IndexingPipeline:
         sparse: FrenchBm25,
         chunker: Chunker,
         store: QdrantStore,
+        access: AccessPolicy | None = None,
         batch_chunks: int = 64,
     ) -> None:
         self.redactor = redactor
+        self.access = access or AccessPolicy()
         self.embedder = embedder
         self.sparse = sparse
         self.chunker = chunker
@@ -135,10 +139,15 @@ class IndexingPipeline:
     def version_of(self, document: SourceDocument) -> str:
         """A document's stored version: its content, metadata and the settings that shaped it.
 
-        Metadata counts because it can change while the file does not (a register row
-        edited by the DPO).
+        Metadata and access groups count because they can change while the file does not
+        (a register row edited by the DPO, a new access rule).
         """
-        metadata = json.dumps(document.metadata, sort_keys=True, ensure_ascii=False, default=str)
+        metadata = json.dumps(
+            [document.metadata, document.access_groups],
+            sort_keys=True,
+            ensure_ascii=False,
+            default=str,
+        )
         stamp = hashlib.sha256(f"{document.content_hash}\x1f{metadata}".encode()).hexdigest()
         return f"{stamp[:20]}-{self.fingerprint}"
 
@@ -181,6 +190,7 @@ class IndexingPipeline:
                 report.skipped.append(SkippedFile(item.source_path, item.reason))
                 logger.warning("Skipped %s: %s", item.source_path, item.reason)
                 continue
+            item = replace(item, access_groups=self.access.groups_for(item))
             version = self.version_of(item)
             if not force and stored.get(item.doc_id) == version:
                 report.documents_unchanged += 1
@@ -190,6 +200,7 @@ class IndexingPipeline:
             timings["pii"] += time.perf_counter() - tick
             if document is None:
                 continue
+            document = _flag_instructions(document, report)
             tick = time.perf_counter()
             chunks = self.chunker.chunk(document)
             timings["chunk"] += time.perf_counter() - tick
@@ -267,6 +278,25 @@ class IndexingPipeline:
             report.chunks_written += len(records)
         timings["store"] += time.perf_counter() - tick
         pending.clear()
+
+
+def _flag_instructions(document: SourceDocument, report: IndexReport) -> SourceDocument:
+    """Mark a document whose text addresses the assistant, and say so in the report.
+
+    It is indexed all the same, as text: nothing indexed is ever obeyed.
+    """
+    found = find_instructions(document)
+    if not found:
+        return document
+    where = ", ".join(
+        f"page {item.page}" if item.page else f"section {item.section + 1}" for item in found[:3]
+    )
+    report.notices.append(
+        f"{document.source_path} ({where}) : texte qui s'adresse à un assistant "
+        f"(« {found[0].words} ») ; indexé comme simple texte, à vérifier"
+    )
+    logger.warning("Instructions aimed at the assistant in %s", document.source_path)
+    return replace(document, metadata={**document.metadata, "suspect_instructions": True})
 
 
 def label_text(document: SourceDocument, chunk: Chunk) -> str:

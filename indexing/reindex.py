@@ -324,13 +324,15 @@ def files_source(
     *,
     groups: tuple[str, ...] = (),
     enricher: ConventionEnricher | None = None,
+    access: str = "",
 ) -> Source:
     """A folder; files the index holds as they are (same bytes, same context) are skipped.
 
     A file's stamp covers its bytes and everything else that shapes its documents here:
-    the source, its groups, the kind the file gets and its register row.
+    the source, its groups, the access rules (``access``: their fingerprint), the kind the
+    file gets and its register row.
     """
-    context = [name, sorted(groups)]
+    context = [name, sorted(groups), access]
 
     def stamp(path: str, file_hash: str) -> str:
         row = enricher.row(path) if enricher else None

@@ -42,6 +42,7 @@ _KEYWORD_FIELDS = (
     "party_keys",
     "dataset_keys",
     "source",
+    "access_groups",
 )
 _ID_NAMESPACE = uuid.UUID("6f1b9a52-3f3e-4c55-9d8c-0b5a2f2e6d11")
 
@@ -75,6 +76,7 @@ class SearchFilters:
 
     kinds: tuple[str, ...] = ()
     path_prefix: str | None = None
+    source_path: str | None = None  # one file, as citations name it
     doc_ids: tuple[str, ...] = field(default_factory=tuple)
     # Catalogue records: a theme or topic (folded: "hydrographie"), an extent the record
     # must overlap (west, south, east, north), a last update on or after a date.
@@ -88,6 +90,9 @@ class SearchFilters:
     ends_after: date | None = None
     ends_before: date | None = None
     source: str | None = None  # the declared source a document came from (reindex)
+    # The reader's access groups: a document is returned only if it has one of them.
+    # None means unrestricted (the operator's command line); never applied after retrieval.
+    groups: tuple[str, ...] | None = None
 
     @property
     def empty(self) -> bool:
@@ -515,6 +520,12 @@ def _to_filter(filters: SearchFilters | None) -> models.Filter | None:
         must.append(
             models.FieldCondition(key="doc_id", match=models.MatchAny(any=list(filters.doc_ids)))
         )
+    if filters.source_path is not None:
+        must.append(
+            models.FieldCondition(
+                key="source_path", match=models.MatchValue(value=filters.source_path)
+            )
+        )
     if filters.path_prefix:
         must.append(
             models.FieldCondition(
@@ -540,6 +551,12 @@ def _to_filter(filters: SearchFilters | None) -> models.Filter | None:
         must.append(
             models.FieldCondition(
                 key="updated", range=models.DatetimeRange(gte=filters.updated_after)
+            )
+        )
+    if filters.groups is not None:  # an empty tuple matches nothing: fail closed
+        must.append(
+            models.FieldCondition(
+                key="access_groups", match=models.MatchAny(any=list(filters.groups))
             )
         )
     if filters.source is not None:

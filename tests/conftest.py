@@ -13,6 +13,7 @@ import pytest
 
 from assistant.settings import SearchSettings, Settings, load_settings
 from connectors.files import FilesConnector
+from guardrails.access import AccessPolicy
 from guardrails.pii import PiiConfig, PiiRedactor
 from indexing.chunking import Chunker
 from indexing.embedding import DenseEmbedder, DenseModelSpec
@@ -83,6 +84,7 @@ def make_pipeline(
     bm25: FrenchBm25,
     store: QdrantStore,
     max_tokens: int = 200,
+    access: AccessPolicy | None = None,
 ) -> IndexingPipeline:
     chunker = Chunker(
         embedder.tokenize,
@@ -98,6 +100,7 @@ def make_pipeline(
         sparse=bm25,
         chunker=chunker,
         store=store,
+        access=access,
         batch_chunks=16,
     )
 

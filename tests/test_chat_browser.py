@@ -80,7 +80,7 @@ def server(
     monkeypatch.setenv("BOUSSOLE_CONVENTIONS__REGISTER_FILE", str(DEMO_REGISTER))
     monkeypatch.setenv("BOUSSOLE_CONVENTIONS__ROOT", str(DEMO))
     monkeypatch.delenv("QDRANT_URL", raising=False)
-    monkeypatch.delenv("BOUSSOLE_UI__TRUSTED_HEADERS", raising=False)
+    monkeypatch.delenv("BOUSSOLE_SECURITY__TRUSTED_PROXIES", raising=False)
     monkeypatch.delenv("CHAINLIT_AUTH_SECRET", raising=False)
 
     from assistant.cli import app as cli
@@ -88,7 +88,7 @@ def server(
     indexed = CliRunner().invoke(cli, ["index", str(DEMO)])
     assert indexed.exit_code == 0, indexed.output
 
-    from ui.auth import hash_password
+    from assistant.users import hash_password
 
     users = tmp_path / "users.yaml"
     users.write_text(

@@ -16,14 +16,22 @@ from fastapi.testclient import TestClient
 from starlette.datastructures import Headers
 from starlette.middleware.gzip import GZipMiddleware
 
+from assistant import users as auth
 from assistant.answering import Citation
+from assistant.api import Runtime
 from assistant.conventions import ConventionCard, ConventionResult, ConventionScope, Passage
 from assistant.datasets import DatasetCard
 from assistant.links import ConventionLink, RecordLink
+from assistant.search import SearchService
+from assistant.settings import load_settings
 from connectors.errors import ConfigurationError
-from ui import auth, render
+from indexing.sparse import FrenchBm25
+from indexing.store import QdrantStore
+from tests.conftest import FakeEmbedder, index_folder, make_pipeline
+from tests.factories import write_pdf
+from ui import render
 from ui.feedback import AnswerRecord, FeedbackDataLayer, FeedbackStore
-from ui.server import OfflinePages, documents_router, offline_html
+from ui.server import OfflinePages, documents_router, offline_html, session_reader
 
 # -- logins --------------------------------------------------------------------------------
 
@@ -120,14 +128,15 @@ def test_header_login_refuses_empty_or_odd_names(value: str) -> None:
 def test_login_switches_are_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from assistant.settings import load_settings
 
-    monkeypatch.setenv("BOUSSOLE_UI__TRUSTED_HEADERS", "true")
+    monkeypatch.setenv("BOUSSOLE_SECURITY__TRUSTED_PROXIES", '["10.0.0.0/8"]')
     monkeypatch.setenv("BOUSSOLE_UI__USERS_FILE", "/srv/users.yaml")
-    ui = load_settings(tmp_path / "absent.yaml").ui
-    assert ui.trusted_headers and ui.users_file == Path("/srv/users.yaml")
-    monkeypatch.delenv("BOUSSOLE_UI__TRUSTED_HEADERS")
+    settings = load_settings(tmp_path / "absent.yaml")
+    assert settings.security.trusted_proxies == ["10.0.0.0/8"]
+    assert settings.ui.users_file == Path("/srv/users.yaml")
+    monkeypatch.delenv("BOUSSOLE_SECURITY__TRUSTED_PROXIES")
     monkeypatch.delenv("BOUSSOLE_UI__USERS_FILE")
-    default = load_settings(tmp_path / "absent.yaml").ui
-    assert not default.trusted_headers and default.users_file is None
+    default = load_settings(tmp_path / "absent.yaml")
+    assert not default.security.trusted_proxies and default.ui.users_file is None
 
 
 def test_session_secret_is_generated_once_into_the_data_folder(tmp_path: Path) -> None:
@@ -244,21 +253,47 @@ def documents(tmp_path: Path) -> Path:
     root = tmp_path / "corpus"
     (root / "postes et accès").mkdir(parents=True)
     (root / "postes et accès" / "VPN.md").write_text("# Accès VPN\nSix mois.", encoding="utf-8")
-    (root / "archives.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
-    (root / "page.html").write_text("<script>alert(1)</script>", encoding="utf-8")
-    (root / "ancien.txt").write_bytes("Délai : trois jours.".encode("cp1252"))
+    write_pdf(root / "archives.pdf", ["Archives : les dossiers sont gardés dix ans."])
+    (root / "page.html").write_text(
+        "<p>Page des horaires du service.</p><script>alert(1)</script>", encoding="utf-8"
+    )
+    (root / "jamais-indexe.md").write_bytes(b"")  # in the folder, not in the index
     (tmp_path / "secret.txt").write_text("hors du dossier", encoding="utf-8")
     return root
 
 
-def documents_client(root: Path | None, *, login_required: bool = False) -> TestClient:
+@pytest.fixture
+def runtime(
+    tmp_path: Path,
+    documents: Path,
+    fake_embedder: FakeEmbedder,
+    bm25: FrenchBm25,
+    store: QdrantStore,
+) -> Runtime:
+    index_folder(make_pipeline(fake_embedder, bm25, store), documents)
+    settings = load_settings(tmp_path / "absent.yaml", data_dir=tmp_path / "data")
+    runtime = Runtime(settings)
+    runtime.store = store
+    runtime.service = SearchService(
+        embedder=fake_embedder,  # type: ignore[arg-type]
+        sparse=bm25,
+        store=store,
+        settings=settings.search,
+    )
+    runtime.identities.append(session_reader)
+    return runtime
+
+
+def documents_client(
+    runtime: Runtime, root: Path | None, *, login_required: bool = False
+) -> TestClient:
     app = FastAPI()
-    app.include_router(documents_router(root, login_required=login_required))
+    app.include_router(documents_router(runtime, root, login_required=login_required))
     return TestClient(app)
 
 
-def test_documents_open_in_the_browser(documents: Path) -> None:
-    client = documents_client(documents)
+def test_documents_open_in_the_browser(runtime: Runtime, documents: Path) -> None:
+    client = documents_client(runtime, documents)
     markdown = client.get(render.document_url("postes et accès/VPN.md"))
     assert markdown.status_code == 200
     assert markdown.headers["content-type"] == "text/plain; charset=utf-8"
@@ -268,9 +303,6 @@ def test_documents_open_in_the_browser(documents: Path) -> None:
     assert pdf.headers["content-disposition"].startswith("inline")
     html = client.get("/documents/page.html")
     assert html.headers["content-security-policy"].startswith("sandbox")
-    legacy = client.get("/documents/ancien.txt")
-    assert legacy.headers["content-type"] == "text/plain; charset=windows-1252"
-    assert "Délai" in legacy.text
 
 
 @pytest.mark.parametrize(
@@ -281,29 +313,32 @@ def test_documents_open_in_the_browser(documents: Path) -> None:
         "/documents/%2Fetc%2Fpasswd",
         "/documents/absent.md",
         "/documents/postes%20et%20acc%C3%A8s",
+        "/documents/jamais-indexe.md",
     ],
 )
-def test_documents_outside_the_folder_or_missing_are_not_found(documents: Path, path: str) -> None:
-    response = documents_client(documents).get(path)
+def test_documents_outside_the_folder_missing_or_not_indexed_are_not_found(
+    runtime: Runtime, documents: Path, path: str
+) -> None:
+    response = documents_client(runtime, documents).get(path)
     assert response.status_code == 404
     assert response.json()["code"] == "document_introuvable"
     assert "Document introuvable" in response.json()["message"]
 
 
-def test_documents_not_configured_say_which_setting(documents: Path) -> None:
-    response = documents_client(None).get("/documents/archives.pdf")
+def test_documents_not_configured_say_which_setting(runtime: Runtime) -> None:
+    response = documents_client(runtime, None).get("/documents/archives.pdf")
     assert response.status_code == 404
     assert "ui.documents_root" in response.json()["message"]
 
 
 def test_documents_need_the_chat_session_when_the_chat_needs_a_login(
-    documents: Path, monkeypatch: pytest.MonkeyPatch
+    runtime: Runtime, documents: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from chainlit.auth.jwt import create_jwt
     from chainlit.user import User
 
     monkeypatch.setenv("CHAINLIT_AUTH_SECRET", "s" * 48)
-    client = documents_client(documents, login_required=True)
+    client = documents_client(runtime, documents, login_required=True)
     refused = client.get("/documents/archives.pdf")
     assert refused.status_code == 401
     assert "Connectez-vous" in refused.json()["message"]

@@ -214,9 +214,18 @@ def test_demo_conventions_questions_links_and_api(demo_env: Path) -> None:
     from fastapi.testclient import TestClient
 
     from assistant.api import create_app
+    from assistant.security import add_api_key
     from assistant.settings import load_settings
 
-    with TestClient(create_app(load_settings())) as client:
+    keys = demo_env.parent / "keys.yaml"
+    dpo = add_api_key(keys, "registre-dpo", ["dpo"])
+    with TestClient(create_app(load_settings(security={"api_keys_file": keys}))) as client:
+        # Conventions belong to the DPO and legal groups: an anonymous caller sees none.
+        hidden = client.get("/conventions", params={"today": "2026-11-28"}).json()
+        assert hidden["conventions"] == [] and hidden["problems"] == []
+        anonymous = client.get("/datasets", params={"q": "zones inondables dumbea", "k": 1})
+        assert anonymous.json()["cards"][0]["conventions"] == []
+        client.headers["X-API-Key"] = dpo
         rows = client.get("/conventions", params={"today": "2026-11-28"}).json()["conventions"]
         linked = {row["id"]: [f["record_id"] for f in row["fiches_catalogue"]] for row in rows}
         assert linked == {

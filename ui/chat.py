@@ -21,11 +21,13 @@ from typing import Any
 import chainlit as cl
 from starlette.datastructures import Headers
 
+from assistant import users as auth
 from assistant.answering import Answer, Citation
 from assistant.conventions import ConventionSearch
 from assistant.datasets import DatasetSearch
 from connectors.errors import BoussoleError
-from ui import auth, parts, render
+from guardrails.access import Reader
+from ui import parts, render
 from ui.feedback import AnswerRecord, FeedbackDataLayer, FeedbackStore
 
 logger = logging.getLogger("ui.chat")  # loaded by path: __name__ is the file
@@ -75,11 +77,11 @@ if _LOGIN.users_file is not None:
         return _chainlit_user(found, "credentials") if found else None
 
 
-if _LOGIN.trusted_headers:
+if parts.current().settings.security.trusted_proxies:
 
     @cl.header_auth_callback
     async def header_login(headers: Headers) -> cl.User | None:
-        """The user the reverse proxy authenticated."""
+        """The user the reverse proxy authenticated (headers from elsewhere are removed)."""
         found = auth.from_headers(headers)
         return _chainlit_user(found, "header") if found else None
 
@@ -147,6 +149,15 @@ def _who() -> str | None:
     return str(user.identifier) if user is not None else None
 
 
+def _reader() -> Reader:
+    """Who asks: the signed-in user and their groups, or anonymous when the chat is open."""
+    user = _session("user")
+    if user is None:
+        return Reader.anonymous()
+    groups = (user.metadata or {}).get("groups") or []
+    return Reader.of(str(user.identifier), [str(group) for group in groups])
+
+
 async def _record(chat: parts.ChatParts, message: cl.Message, question: str, **fields: Any) -> None:
     """Keep what was answered, for a later thumbs up or down on the message."""
     record = AnswerRecord(
@@ -164,11 +175,11 @@ async def _record(chat: parts.ChatParts, message: cl.Message, question: str, **f
         logger.exception("Could not record the answer for feedback")
 
 
-async def answer_procedure(chat: parts.ChatParts, question: str) -> None:
+async def answer_procedure(chat: parts.ChatParts, reader: Reader, question: str) -> None:
     """Stream a cited answer; its citations become side elements named ``[n]``."""
     link = _linker(chat)
     message = cl.Message(content="")
-    events = chat.answers().stream(question)
+    events = chat.answers(reader).stream(question)
     final: Answer | None = None
     while True:
         event = await asyncio.to_thread(next, events, None)
@@ -194,6 +205,7 @@ async def answer_procedure(chat: parts.ChatParts, question: str) -> None:
     ]
     message.elements = elements
     await _send(message)
+    chat.runtime.audit(reader, "chat", question, [citation.source_path for citation in shown])
     await _record(
         chat,
         message,
@@ -203,10 +215,11 @@ async def answer_procedure(chat: parts.ChatParts, question: str) -> None:
     )
 
 
-async def answer_datasets(chat: parts.ChatParts, question: str) -> None:
+async def answer_datasets(chat: parts.ChatParts, reader: Reader, question: str) -> None:
     """Dataset cards for a described need."""
-    finder = DatasetSearch(chat.search_service(), links=chat.links())
+    finder = DatasetSearch(chat.search_service(reader), links=chat.links(reader))
     cards = await asyncio.to_thread(finder.search, question, k=DATASET_CARDS)
+    chat.runtime.audit(reader, "chat:donnees", question, [card.source_path for card in cards])
     content = render.datasets_markdown(question, cards, _linker(chat))
     message = await _send(cl.Message(content=content))
     sources = [
@@ -216,13 +229,18 @@ async def answer_datasets(chat: parts.ChatParts, question: str) -> None:
     await _record(chat, message, question, answer=content, sources=sources)
 
 
-async def answer_conventions(chat: parts.ChatParts, question: str) -> None:
+async def answer_conventions(chat: parts.ChatParts, reader: Reader, question: str) -> None:
     """Convention cards, with the filters understood from the question."""
     finder = ConventionSearch(
-        chat.search_service(), own_names=chat.settings.conventions.own_names, links=chat.links()
+        chat.search_service(reader),
+        own_names=chat.settings.conventions.own_names,
+        links=chat.links(reader),
     )
     result = await asyncio.to_thread(
         finder.search, question, today=date.today(), k=CONVENTION_CARDS
+    )
+    chat.runtime.audit(
+        reader, "chat:conventions", question, [card.source_path for card in result.cards]
     )
     content = render.conventions_markdown(result, _linker(chat))
     message = await _send(cl.Message(content=content))
@@ -242,12 +260,14 @@ async def on_message(message: cl.Message) -> None:
     profile = _session("chat_profile") or PROCEDURES
     try:
         chat = parts.current()
+        reader = _reader()
+        chat.runtime.limiter.check(reader.name if _who() else f"chat:{_session('id')}")
         if profile == DATASETS:
-            await answer_datasets(chat, question)
+            await answer_datasets(chat, reader, question)
         elif profile == CONVENTIONS:
-            await answer_conventions(chat, question)
+            await answer_conventions(chat, reader, question)
         else:
-            await answer_procedure(chat, question)
+            await answer_procedure(chat, reader, question)
     except BoussoleError as exc:
         await _send(cl.Message(content=f"**Impossible de répondre** : {exc.message}"))
     except Exception:

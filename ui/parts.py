@@ -15,6 +15,7 @@ from assistant.links import CatalogueLinks
 from assistant.search import SearchService
 from assistant.settings import Settings
 from connectors.errors import BoussoleError
+from guardrails.access import Reader
 from ui.feedback import FeedbackStore
 
 
@@ -27,17 +28,17 @@ class ChatParts:
     feedback: FeedbackStore
     documents_root: Path | None
 
-    def search_service(self) -> SearchService:
-        """The API's search service; a French reason when the index cannot be searched."""
-        return self.runtime.search_service()
+    def search_service(self, reader: Reader) -> SearchService:
+        """The API's search service for ``reader``; a French reason when the index is off."""
+        return self.runtime.search_service(reader)
 
-    def answers(self) -> AnswerService:
-        """The API's answer service, shared with the API."""
-        return self.runtime.answer_service()
+    def answers(self, reader: Reader) -> AnswerService:
+        """The API's answer service for ``reader``."""
+        return self.runtime.answer_service(reader)
 
-    def links(self) -> CatalogueLinks | None:
-        """Conventions-to-records links; an unreadable register only loses the links."""
-        return self.runtime.links()
+    def links(self, reader: Reader) -> CatalogueLinks | None:
+        """Conventions-to-records links ``reader`` may see; an unreadable register loses them."""
+        return self.runtime.links(reader)
 
 
 _bound: list[ChatParts] = []

@@ -11,7 +11,8 @@
 - a filter that removes from the chat's pages every stylesheet, script or font that would
   be fetched from another host: nothing leaves the machine.
 
-Logins (``ui.users_file``, ``ui.trusted_headers``) are described in ``ui/auth.py``.
+Logins (``ui.users_file``, ``security.trusted_proxies``) are described in
+``assistant/users.py``.
 """
 
 from __future__ import annotations
@@ -29,9 +30,12 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from assistant.api import create_app
+from assistant import users as auth
+from assistant.api import Runtime, create_app
 from assistant.settings import Settings
-from ui import UI_ROOT, auth, parts
+from guardrails.access import Reader
+from indexing.store import SearchFilters
+from ui import UI_ROOT, parts
 from ui.feedback import FEEDBACK_FILE, FeedbackStore
 
 logger = logging.getLogger(__name__)
@@ -72,26 +76,28 @@ def resolve_document(root: Path, relative: str) -> Path | None:
     return candidate
 
 
-def _signed_in(request: Request) -> bool:
-    """Whether the request carries a valid chat session (Chainlit's cookie or bearer)."""
+def session_reader(request: Request) -> Reader | None:
+    """The chat user a request's session stands for (Chainlit's cookie), with their groups."""
     from chainlit.auth.cookie import get_token_from_cookies
     from chainlit.auth.jwt import decode_jwt
 
     token = get_token_from_cookies(dict(request.cookies))
     if not token:
-        scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        token = value if scheme.lower() == "bearer" else None
-    if not token:
-        return False
+        return None
     try:
-        decode_jwt(token)
+        user = decode_jwt(token)
     except Exception:
-        return False
-    return True
+        return None
+    groups = (user.metadata or {}).get("groups") or []
+    return Reader.of(str(user.identifier), [str(group) for group in groups])
 
 
-def documents_router(root: Path | None, *, login_required: bool) -> APIRouter:
-    """``GET /documents/{path}``: an indexed file, opened in the browser where it can be."""
+def documents_router(runtime: Runtime, root: Path | None, *, login_required: bool) -> APIRouter:
+    """``GET /documents/{path}``: an indexed file its reader may see, opened in the browser.
+
+    Only files the index holds and the caller's groups may see are served: a path that is
+    not indexed, or not theirs, is "not found" (its existence is not confirmed).
+    """
     router = APIRouter()
 
     @router.get(
@@ -100,7 +106,9 @@ def documents_router(root: Path | None, *, login_required: bool) -> APIRouter:
         response_model=None,
     )
     def document(path: str, request: Request) -> Response:
-        if login_required and not _signed_in(request):
+        reader = runtime.reader(request)
+        runtime.admit(reader, request)
+        if login_required and reader.name == Reader.anonymous().name:
             return _error(
                 401, "connexion_requise", "Connectez-vous au chat pour ouvrir les documents."
             )
@@ -112,12 +120,17 @@ def documents_router(root: Path | None, *, login_required: bool) -> APIRouter:
                 "réglage ui.documents_root.",
             )
         found = resolve_document(root, path)
-        if found is None:
+        visible = runtime.search_service(reader).payloads(
+            ["source_path"], SearchFilters(source_path=path)
+        )
+        if found is None or not visible:
             return _error(
                 404,
                 "document_introuvable",
-                f"Document introuvable : « {path} » n'existe pas dans le dossier des documents.",
+                f"Document introuvable : « {path} » n'est pas un document indexé que vous "
+                "pouvez ouvrir.",
             )
+        runtime.audit(reader, "/documents", path, [path])
         suffix = found.suffix.lower()
         headers = {"X-Content-Type-Options": "nosniff"}
         if suffix == ".pdf":
@@ -222,15 +235,19 @@ def create_server_app(settings: Settings) -> FastAPI:
     login = settings.ui
     if login.users_file is not None:
         auth.load_users(login.users_file)  # a users file that cannot be used stops the start
-    login_required = login.users_file is not None or login.trusted_headers
+    login_required = login.users_file is not None or bool(settings.security.trusted_proxies)
     if login_required:
         auth.ensure_auth_secret(settings.data_dir)
     else:
-        logger.warning("Chat without login: set ui.users_file or ui.trusted_headers.")
+        logger.warning(
+            "Chat without login (public documents only): set ui.users_file or "
+            "security.trusted_proxies."
+        )
+    runtime.identities.append(session_reader)
     root = settings.ui.documents_root.resolve() if settings.ui.documents_root else None
     if root is None:
         logger.warning("Documents not served: set ui.documents_root to the indexed folder.")
-    app.include_router(documents_router(root, login_required=login_required))
+    app.include_router(documents_router(runtime, root, login_required=login_required))
     parts.bind(
         parts.ChatParts(
             settings=settings,

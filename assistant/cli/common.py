@@ -14,9 +14,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from assistant import factory
+from assistant import factory, users
 from assistant.search import SearchService
+from assistant.security import load_api_keys
 from assistant.settings import SearchMode, Settings, load_settings
+from connectors.errors import ConfigurationError
+from guardrails.access import Reader
 from indexing.pipeline import RunStatus
 
 app = typer.Typer(
@@ -65,12 +68,40 @@ def titled_table(title: str, columns: tuple[str, ...], rows: list[list[str]]) ->
     return table
 
 
+AsUserOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-user",
+        help="Ne voir que ce que voit cet utilisateur (compte du chat ou nom de clé d'API) ; "
+        "sans cette option : tout (opérateur du serveur)",
+    ),
+]
+
+
+def reader_for(settings: Settings, as_user: str | None) -> Reader:
+    """The reader a command runs as: the operator, or the user ``--as-user`` names."""
+    if as_user is None:
+        return Reader.operator()
+    found = users.reader_named(settings.ui.users_file, as_user)
+    if found is not None:
+        return found
+    keys_file = settings.security.api_keys_file
+    for key in load_api_keys(keys_file) if keys_file else []:
+        if key.name == as_user:
+            return Reader.of(f"cle:{key.name}", key.groups)
+    raise ConfigurationError(
+        f"--as-user : « {as_user} » n'est ni un compte de ui.users_file ni une clé de "
+        "security.api_keys_file."
+    )
+
+
 @contextmanager
-def search_service(settings: Settings) -> Iterator[SearchService]:
-    """The search service over the index, which is closed afterwards (it locks in local mode)."""
+def search_service(settings: Settings, reader: Reader) -> Iterator[SearchService]:
+    """The search service over the index for ``reader``; the index is closed afterwards."""
     store = factory.open_store(settings)
     try:
-        yield factory.make_search_service(settings, factory.load_embedder(settings), store)
+        embedder = factory.load_embedder(settings)
+        yield factory.make_search_service(settings, embedder, store, reader)
     finally:
         store.close()
 

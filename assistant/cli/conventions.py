@@ -13,12 +13,14 @@ from rich.table import Table
 
 from assistant import factory
 from assistant.cli.common import (
+    AsUserOption,
     ModeOption,
     conventions_app,
     current_settings,
     err,
     fmt,
     out,
+    reader_for,
     search_service,
     titled_table,
     write_json,
@@ -74,6 +76,7 @@ def conventions_list(
     ] = None,
     today: TodayOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON")] = False,
+    as_user: AsUserOption = None,
 ) -> None:
     """Lister les conventions du registre, filtrées."""
     from datetime import date as date_type
@@ -114,6 +117,7 @@ def conventions_search(
     today: TodayOption = None,
     mode: ModeOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON")] = False,
+    as_user: AsUserOption = None,
 ) -> None:
     """Chercher dans les conventions : parties, jeux et échéances nommés filtrent."""
     from dataclasses import asdict
@@ -123,11 +127,11 @@ def conventions_search(
 
     settings = current_settings()
     day = today.date() if today else date_type.today()
-    with search_service(settings) as service:
+    with search_service(settings, reader_for(settings, as_user)) as service:
         finder = ConventionSearch(
             service,
             own_names=settings.conventions.own_names,
-            links=factory.catalogue_links(settings, service.store),
+            links=factory.catalogue_links(settings, service),
         )
         result = finder.search(question, today=day, k=k, mode=mode)
     if as_json:
@@ -208,6 +212,7 @@ def conventions_check(
     report_file: Annotated[
         Path | None, typer.Option("--report", help="Écrire le rapport JSON ici")
     ] = None,
+    as_user: AsUserOption = None,
 ) -> None:
     """Comparer les champs lus dans le texte des conventions avec ceux du registre."""
     from connectors.base import SourceDocument as Document

@@ -9,6 +9,7 @@ import typer
 
 from assistant import factory
 from assistant.cli.common import (
+    AsUserOption,
     ModeOption,
     app,
     current_settings,
@@ -16,6 +17,7 @@ from assistant.cli.common import (
     fmt,
     out,
     progress_bar,
+    reader_for,
     search_service,
     titled_table,
     write_json,
@@ -45,6 +47,7 @@ def evaluate(
     report_file: Annotated[
         Path | None, typer.Option("--report", help="Écrire le rapport JSON ici")
     ] = None,
+    as_user: AsUserOption = None,
 ) -> None:
     """Mesurer la qualité de recherche (Recall@5, MRR@10) sur un fichier de questions."""
     from datetime import date as date_type
@@ -58,7 +61,10 @@ def evaluate(
     settings = current_settings()
     items = load_questions(questions)
     chosen = mode or settings.search.mode
-    with search_service(settings) as service, progress_bar() as progress:
+    with (
+        search_service(settings, reader_for(settings, as_user)) as service,
+        progress_bar() as progress,
+    ):
         conventions = ConventionSearch(service, own_names=settings.conventions.own_names)
         catalogue = DatasetSearch(service)
         today = date_type.today()

@@ -24,6 +24,7 @@ from assistant.cli.common import (
 )
 from connectors.base import SkippedDocument, SourceDocument
 from connectors.errors import ConfigurationError
+from guardrails.access import Reader
 from indexing.pipeline import IndexReport, RunStatus
 
 
@@ -215,7 +216,7 @@ def reindex(
             if questions is not None:
                 from assistant.quality import previous_quality, quality
 
-                service = factory.make_search_service(settings, embedder, store)
+                service = factory.make_search_service(settings, embedder, store, Reader.operator())
                 report.quality = quality(
                     questions,
                     lambda question: service.ranked_paths(question.question, depth=10),

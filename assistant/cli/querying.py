@@ -10,12 +10,14 @@ import typer
 
 from assistant import factory
 from assistant.cli.common import (
+    AsUserOption,
     KindOption,
     ModeOption,
     app,
     current_settings,
     err,
     out,
+    reader_for,
     search_service,
 )
 from indexing.store import SearchFilters
@@ -28,10 +30,11 @@ def search(
     kind: KindOption = None,
     mode: ModeOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON")] = False,
+    as_user: AsUserOption = None,
 ) -> None:
     """Chercher les passages qui répondent à une question."""
     settings = current_settings()
-    with search_service(settings) as service:
+    with search_service(settings, reader_for(settings, as_user)) as service:
         filters = SearchFilters(kinds=(kind,)) if kind else None
         result = service.search(query, k=k, mode=mode, filters=filters)
     if as_json:
@@ -76,6 +79,7 @@ def datasets(
     k: Annotated[int, typer.Option("-k", min=1, max=50, help="Nombre de fiches")] = 5,
     mode: ModeOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON")] = False,
+    as_user: AsUserOption = None,
 ) -> None:
     """Trouver les fiches du catalogue qui répondent à un besoin de données."""
     from dataclasses import asdict
@@ -83,8 +87,8 @@ def datasets(
     from assistant.datasets import DatasetSearch, parse_bbox
 
     settings = current_settings()
-    with search_service(settings) as service:
-        links = factory.catalogue_links(settings, service.store)
+    with search_service(settings, reader_for(settings, as_user)) as service:
+        links = factory.catalogue_links(settings, service)
         cards = DatasetSearch(service, links=links).search(
             description,
             k=k,
@@ -124,13 +128,14 @@ def ask(
     kind: KindOption = None,
     mode: ModeOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON")] = False,
+    as_user: AsUserOption = None,
 ) -> None:
     """Répondre à une question, avec les citations de chaque affirmation."""
     from dataclasses import asdict
 
     settings = current_settings()
     filters = SearchFilters(kinds=(kind,)) if kind else None
-    with search_service(settings) as service:
+    with search_service(settings, reader_for(settings, as_user)) as service:
         answerer = factory.make_answer_service(settings, service)
         final = None
         for event in answerer.stream(question, filters=filters, mode=mode):

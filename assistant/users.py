@@ -1,9 +1,7 @@
-"""Who may use the chat: a users file for small sites, or a trusted reverse proxy.
+"""Who may use the chat and the command line's ``--as-user``: the users file.
 
-Read from the environment until they become settings:
-
-- ``BOUSSOLE_USERS_FILE``: a YAML or JSON file of users, each with a salted scrypt hash of
-  their password and their groups (``python -m ui.auth`` prints a hash)::
+- ``ui.users_file``: a YAML or JSON file of users, each with a salted scrypt hash of
+  their password and their groups (``python -m assistant.users`` prints a hash)::
 
       users:
         marie.dupont:
@@ -11,10 +9,9 @@ Read from the environment until they become settings:
           password: "scrypt$16384$8$1$<sel>$<empreinte>"
           groups: [dsin, dpo]
 
-- ``BOUSSOLE_TRUSTED_HEADERS=1``: trust the ``X-Remote-User`` and ``X-Remote-Groups``
-  (comma-separated) headers. Only behind a reverse proxy that authenticates users and
-  sets or removes these headers on every request: anyone who can reach the server
-  directly could otherwise claim any name.
+- Behind a reverse proxy (``security.trusted_proxies``), the ``X-Remote-User`` and
+  ``X-Remote-Groups`` (comma-separated) headers name the user; they are believed only from
+  the proxies' addresses (see ``assistant/security.py``).
 - ``CHAINLIT_AUTH_SECRET``: signs the chat's session tokens. When absent, one is generated
   once into ``<data_dir>/chat_auth_secret`` (owner-only file); an example value is refused.
 
@@ -39,19 +36,18 @@ from typing import Any
 
 import yaml
 
+from assistant.security import header_identity
 from connectors.errors import ConfigurationError
+from guardrails.access import Reader
 
 SECRET_ENV = "CHAINLIT_AUTH_SECRET"
 SECRET_FILE = "chat_auth_secret"
-USER_HEADER = "X-Remote-User"
-GROUPS_HEADER = "X-Remote-Groups"
 
 # scrypt cost: 16 MiB and about 50 ms per check on a small server.
 SCRYPT_N = 2**14
 SCRYPT_R = 8
 SCRYPT_P = 1
 _MAX_N = 2**20
-_MAX_NAME = 200
 _PLACEHOLDERS = ("changeme", "change-me", "change_me", "changethis", "your-secret", "your_secret")
 MIN_SECRET_CHARS = 32
 
@@ -143,7 +139,7 @@ def load_users(path: Path) -> dict[str, _Entry]:
         where = f"{path}, utilisateur « {name} »"
         if not isinstance(fields, dict) or not isinstance(fields.get("password"), str):
             raise ConfigurationError(
-                f"{where} : « password » manque (empreinte donnée par python -m ui.auth)."
+                f"{where} : « password » manque (empreinte donnée par python -m assistant.users)."
             )
         display = fields.get("name")
         entries[str(name)] = _Entry(
@@ -165,21 +161,18 @@ def check_password(path: Path, username: str, password: str) -> ChatUser | None:
     return ChatUser(username.strip(), entry.display_name, entry.groups)
 
 
-def _clean(value: str) -> str:
-    value = value.strip()
-    if len(value) > _MAX_NAME or any(ord(char) < 32 for char in value):
-        return ""
-    return value
-
-
 def from_headers(headers: Mapping[str, str]) -> ChatUser | None:
     """The user a trusted reverse proxy names in its headers, None when it names nobody."""
-    lowered = {key.lower(): value for key, value in headers.items()}
-    identifier = _clean(lowered.get(USER_HEADER.lower(), ""))
-    if not identifier:
+    named = header_identity(headers)
+    return ChatUser(named[0], None, named[1]) if named else None
+
+
+def reader_named(path: Path | None, name: str) -> Reader | None:
+    """The reader a user of the users file stands for (their groups), None if unknown."""
+    if path is None:
         return None
-    groups = [_clean(group) for group in lowered.get(GROUPS_HEADER.lower(), "").split(",")]
-    return ChatUser(identifier, None, tuple(group for group in groups if group))
+    entry = load_users(path).get(name.strip())
+    return Reader.of(name.strip(), entry.groups) if entry else None
 
 
 def _check_secret(value: str, origin: str) -> str:

@@ -1,0 +1,358 @@
+"""Who is calling, and the limits every caller meets.
+
+- Identities: an API key (``X-API-Key`` or ``Authorization: Bearer``; stored hashed in
+  ``security.api_keys_file``, each with its groups), or the user and groups a trusted
+  reverse proxy names (``X-Remote-User`` / ``X-Remote-Groups``, believed only from the
+  addresses of ``security.trusted_proxies``: ``IdentityHeaders`` removes them from any
+  other request before anything reads them), else nobody: public documents only.
+- Limits: request bodies (``api.max_request_bytes``), requests per caller
+  (``security.rate_limit``, with the ``limits`` library), security headers on every page.
+- Secrets: outside ``dev``, an example value ("change-me"…) stops the start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import os
+import secrets
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from assistant.settings import Environment, Settings
+from connectors.errors import BoussoleError, ConfigurationError
+from guardrails.access import Reader
+
+logger = logging.getLogger(__name__)
+
+USER_HEADER = "X-Remote-User"
+GROUPS_HEADER = "X-Remote-Groups"
+API_KEY_HEADER = "X-API-Key"
+KEY_PREFIX = "bsl_"
+_MAX_NAME = 200
+
+PLACEHOLDERS = (
+    "changeme",
+    "change-me",
+    "change_me",
+    "changethis",
+    "your-secret",
+    "your_secret",
+    "placeholder",
+    "secret",
+    "password",
+    "xxxx",
+)
+
+
+class AuthenticationError(BoussoleError):
+    """An API key that matches no key of the keys file."""
+
+    code = "authentification_refusee"
+    http_status = 401
+
+
+class RateLimitedError(BoussoleError):
+    """Too many requests from one caller."""
+
+    code = "trop_de_requetes"
+    http_status = 429
+
+
+# -- secrets -------------------------------------------------------------------------------
+
+
+def is_placeholder(value: str) -> bool:
+    """A secret that reads like an example value, or is too short to be one."""
+    folded = value.strip().lower()
+    return len(folded) < 16 or any(word in folded for word in PLACEHOLDERS)
+
+
+def check_secrets(settings: Settings, environ: Mapping[str, str] = os.environ) -> list[str]:
+    """The secrets that look like examples; outside ``dev`` any of them stops the start."""
+    given = {
+        "qdrant.api_key": settings.qdrant.api_key,
+        "answer.openai.api_key": settings.answer.openai.api_key,
+    }
+    found = [
+        name
+        for name, secret in given.items()
+        if secret is not None and is_placeholder(secret.get_secret_value())
+    ]
+    if "CHAINLIT_AUTH_SECRET" in environ and is_placeholder(environ["CHAINLIT_AUTH_SECRET"]):
+        found.append("CHAINLIT_AUTH_SECRET")
+    if found and settings.security.environment != Environment.DEV:
+        raise ConfigurationError(
+            "Secret(s) d'exemple refusé(s) hors développement : "
+            + ", ".join(found)
+            + ". Donnez de vraies valeurs (python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))')."
+        )
+    for name in found:
+        logger.warning("Example secret in %s (accepted in dev only)", name)
+    return found
+
+
+# -- API keys ------------------------------------------------------------------------------
+
+
+def _digest(key: str) -> str:
+    return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """A key's name (who uses it), its stored hash and the groups it reads as."""
+
+    name: str
+    digest: str
+    groups: tuple[str, ...]
+
+
+def load_api_keys(path: Path) -> list[ApiKey]:
+    """The keys file; a file that cannot be used stops the start, naming the entry."""
+    try:
+        data = yaml.safe_load(path.read_text("utf-8")) if path.exists() else {"keys": {}}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigurationError(f"{path} : fichier de clés d'API illisible ({exc}).") from exc
+    entries = (data or {}).get("keys") if isinstance(data, dict) else None
+    if not isinstance(entries, dict):
+        raise ConfigurationError(f"{path} doit contenir « keys: {{nom: {{hash, groups}}}} ».")
+    keys = []
+    for name, entry in entries.items():
+        where = f"{path} : clé « {name} »"
+        digest = entry.get("hash") if isinstance(entry, dict) else None
+        groups = entry.get("groups", []) if isinstance(entry, dict) else None
+        if not isinstance(digest, str) or not digest.startswith("sha256:") or len(digest) != 71:
+            raise ConfigurationError(f"{where} : « hash » doit valoir sha256:<64 hex>.")
+        if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+            raise ConfigurationError(f"{where} : « groups » doit être une liste de groupes.")
+        keys.append(ApiKey(str(name), digest, tuple(groups)))
+    return keys
+
+
+def add_api_key(path: Path, name: str, groups: Iterable[str]) -> str:
+    """Create a key for ``name``, store its hash in ``path`` and return the key (once)."""
+    keys = {key.name: key for key in load_api_keys(path)}
+    if name in keys:
+        raise ConfigurationError(f"{path} : la clé « {name} » existe déjà.")
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    entries = {k.name: {"hash": k.digest, "groups": list(k.groups)} for k in keys.values()} | {
+        name: {"hash": _digest(key), "groups": sorted(set(groups))}
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        yaml.safe_dump({"keys": entries}, handle, allow_unicode=True, sort_keys=True)
+    os.replace(temporary, path)
+    return key
+
+
+class ApiKeys:
+    """Check presented keys against the stored hashes."""
+
+    def __init__(self, keys: Iterable[ApiKey]) -> None:
+        self.keys = list(keys)
+
+    def reader(self, presented: str) -> Reader:
+        """The reader a key stands for; an unknown key is refused, never read as anonymous."""
+        digest = _digest(presented.strip())
+        found = None
+        for key in self.keys:  # every key compared, in constant time
+            if hmac.compare_digest(key.digest, digest):
+                found = key
+        if found is None:
+            raise AuthenticationError("Clé d'API inconnue ou révoquée.")
+        return Reader.of(f"cle:{found.name}", found.groups)
+
+
+# -- identities ----------------------------------------------------------------------------
+
+
+def _clean(value: str) -> str:
+    value = value.strip()
+    if len(value) > _MAX_NAME or any(ord(char) < 32 for char in value):
+        return ""
+    return value
+
+
+def header_identity(headers: Mapping[str, str]) -> tuple[str, tuple[str, ...]] | None:
+    """The user and groups a reverse proxy names, None when it names nobody."""
+    lowered = {key.lower(): value for key, value in headers.items()}
+    identifier = _clean(lowered.get(USER_HEADER.lower(), ""))
+    if not identifier:
+        return None
+    groups = [_clean(group) for group in lowered.get(GROUPS_HEADER.lower(), "").split(",")]
+    return identifier, tuple(group for group in groups if group)
+
+
+def presented_key(headers: Mapping[str, str]) -> str | None:
+    """An API key given with the request (``X-API-Key``, or a ``Bearer bsl_…``)."""
+    lowered = {key.lower(): value for key, value in headers.items()}
+    if lowered.get(API_KEY_HEADER.lower()):
+        return lowered[API_KEY_HEADER.lower()]
+    scheme, _, value = lowered.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip().startswith(KEY_PREFIX):
+        return value.strip()
+    return None
+
+
+class IdentityHeaders:
+    """Drop the identity headers of requests that do not come from a trusted proxy.
+
+    Pure ASGI, in front of everything (API and chat): what the chat's header login and
+    the API read can only have been set by a configured proxy.
+    """
+
+    def __init__(self, app: ASGIApp, trusted: Iterable[str]) -> None:
+        self.app = app
+        self.networks = [ipaddress.ip_network(item, strict=False) for item in trusted]
+        self.names = {USER_HEADER.lower().encode(), GROUPS_HEADER.lower().encode()}
+
+    def trusts(self, scope: Scope) -> bool:
+        """Whether the peer of this connection is a configured proxy."""
+        client = scope.get("client")
+        if not client or not self.networks:
+            return False
+        try:
+            address = ipaddress.ip_address(client[0])
+        except ValueError:
+            return False
+        return any(address in network for network in self.networks)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, without identity headers unless a proxy sent it."""
+        if scope["type"] in ("http", "websocket") and not self.trusts(scope):
+            headers = [(k, v) for k, v in scope["headers"] if k.lower() not in self.names]
+            scope = {**scope, "headers": headers}
+        await self.app(scope, receive, send)
+
+
+# -- limits --------------------------------------------------------------------------------
+
+
+class RateLimiter:
+    """Requests per caller in a moving window (the ``limits`` library, in memory)."""
+
+    def __init__(self, rate: str) -> None:
+        self.item = parse(rate)
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def check(self, caller: str) -> None:
+        """Count one request of ``caller``; refused in French over the rate."""
+        if not self.limiter.hit(self.item, caller):
+            stats = self.limiter.get_window_stats(self.item, caller)
+            wait = max(1, int(stats.reset_time - time.time()))
+            raise RateLimitedError(f"Trop de requêtes : réessayez dans {wait} s.")
+
+
+async def _send_error(send: Send, status: int, code: str, message: str) -> None:
+    body = json.dumps({"code": code, "message": message}, ensure_ascii=False).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes (413), declared or streamed."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check the declared length, then count what is read."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        message = (
+            f"Requête trop volumineuse : {self.limit} octets au plus (réglage "
+            "api.max_request_bytes)."
+        )
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None:
+            if not declared.isdigit() or int(declared) > self.limit:
+                await _send_error(send, 413, "requete_trop_volumineuse", message)
+                return
+            await self.app(scope, receive, send)
+            return
+        # No declared length (chunked): read the body first, up to the limit, then replay it.
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            item = await receive()
+            if item["type"] != "http.request":
+                return  # the client left
+            chunk = item.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await _send_error(send, 413, "requete_trop_volumineuse", message)
+                return
+            chunks.append(chunk)
+            if not item.get("more_body", False):
+                break
+        pending = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+
+        async def replay() -> Message:
+            return pending.pop() if pending else await receive()
+
+        await self.app(scope, replay, send)
+
+
+# Pages may load only what this server serves: nothing leaves the machine, even by mistake.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' ws: wss:; "
+    "media-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'self'"
+)
+SECURITY_HEADERS = {
+    b"x-content-type-options": b"nosniff",
+    b"referrer-policy": b"no-referrer",
+    b"x-frame-options": b"SAMEORIGIN",
+    b"cross-origin-opener-policy": b"same-origin",
+    b"permissions-policy": b"camera=(), microphone=(), geolocation=()",
+    b"content-security-policy": CONTENT_SECURITY_POLICY.encode(),
+}
+
+
+class SecurityHeaders:
+    """Add the security headers to every response that does not set its own."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass through, completing the response's headers."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {key.lower() for key, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in SECURITY_HEADERS.items() if k not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
