@@ -24,7 +24,7 @@ _PATTERNS = [
     r"(?:instructions|consignes|regles)",
     r"\bne\s+tiens?\s+(?:plus\s+)?pas\s+compte\s+des\s+(?:instructions|consignes)",
     r"\b(?:tu\s+es|vous\s+etes)\s+(?:maintenant|desormais)\s+(?:un|une)\b",
-    r"\b(?:revele|affiche|donne)[rz]?\s+(?:ton|votre|le)\s+(?:prompt|message)\s+systeme",
+    r"\b(?:revele|affiche|donne)[rz]?\s+(?:ton|votre)\s+(?:prompt|message)\s+systeme",
     r"\bignore\s+(?:all\s+|any\s+)?(?:the\s+)?(?:previous|prior|above)\s+"
     r"(?:instructions|prompts|rules)",
     r"\bdisregard\s+(?:all\s+|any\s+)?(?:the\s+)?(?:previous|prior|above)\s+instructions",

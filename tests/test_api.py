@@ -198,3 +198,25 @@ def test_ask_streams_server_sent_events(client: TestClient) -> None:
     assert final["citations"][0]["page"] == 2
     streamed = "".join(json.loads(data.removeprefix("data: "))["text"] for _, data in events[1:-1])
     assert streamed.strip() == final["text"]
+
+
+def test_an_api_key_that_matches_nothing_is_refused_not_read_as_anonymous(
+    client: TestClient,
+) -> None:
+    response = client.post("/search", json={"query": "incident"}, headers={"X-API-Key": "bsl_x"})
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentification_refusee"
+    assert "security.api_keys_file" in response.json()["message"]
+
+
+def test_answers_carry_security_headers_and_leave_an_audit_line(
+    client: TestClient, api_settings: Settings
+) -> None:
+    response = client.post("/search", json={"query": "délai pour signaler un incident"})
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors" in response.headers["content-security-policy"]
+    lines = api_settings.audit_file.read_text("utf-8").splitlines()
+    last = json.loads(lines[-1])
+    assert (last["user"], last["endpoint"]) == ("anonyme", "/search")
+    assert "sécurité/Déclarer un incident.md" in last["documents"]
+    assert last["query"].startswith("hmac-sha256:")  # the question is kept as a keyed hash

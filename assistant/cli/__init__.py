@@ -12,11 +12,11 @@ from connectors.errors import BoussoleError
 
 # isort: off
 # Commands are listed in the help in the order their modules register them.
-from assistant.cli import indexing, querying, evaluation, pii, conventions
+from assistant.cli import indexing, querying, evaluation, pii, conventions, keys
 
 # isort: on
 
-__all__ = ["app", "conventions", "evaluation", "indexing", "main", "pii", "querying"]
+__all__ = ["app", "conventions", "evaluation", "indexing", "keys", "main", "pii", "querying"]
 
 
 def main() -> None:

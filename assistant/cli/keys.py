@@ -1,0 +1,50 @@
+"""``boussole keys``: the API keys of applications, stored hashed with their groups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assistant.cli.common import app, current_settings, out, titled_table
+from assistant.security import add_api_key, load_api_keys
+from connectors.errors import ConfigurationError
+
+keys_app = typer.Typer(help="Clés d'API des applications (empreintes et groupes).")
+app.add_typer(keys_app, name="keys")
+
+
+def _keys_file() -> Path:
+    path = current_settings().security.api_keys_file
+    if path is None:
+        raise ConfigurationError(
+            "Aucun fichier de clés : donnez-le dans le réglage security.api_keys_file "
+            "(ou BOUSSOLE_SECURITY__API_KEYS_FILE)."
+        )
+    return path
+
+
+@keys_app.command("add")
+def keys_add(
+    name: Annotated[str, typer.Argument(help="Qui utilise la clé (ex. appli-urbanisme)")],
+    groups: Annotated[
+        str, typer.Option("--groups", help="Groupes d'accès, séparés par des virgules")
+    ] = "",
+) -> None:
+    """Créer une clé : elle est affichée une seule fois, seule son empreinte est gardée."""
+    chosen = [group.strip() for group in groups.split(",") if group.strip()]
+    key = add_api_key(_keys_file(), name, chosen)
+    out.print(key, highlight=False, markup=False)
+    out.print(
+        f"[dim]Clé « {name} » (groupes : {', '.join(chosen) or 'public seulement'}) : "
+        "copiez-la maintenant, elle ne sera plus affichée.[/dim]"
+    )
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """Lister les clés : nom et groupes (jamais la clé)."""
+    keys = load_api_keys(_keys_file())
+    rows = [[key.name, ", ".join(key.groups) or "public seulement"] for key in keys]
+    out.print(titled_table(f"{len(keys)} clé(s) d'API", ("nom", "groupes"), rows))
