@@ -218,7 +218,10 @@ def read_question(
     named body is just a word of the question.
     """
     folded = " ".join(fold(question).replace("’", "'").split())
-    ends_after, ends_before = _end_window(folded, today)
+    try:
+        ends_after, ends_before = _end_window(folded, today)
+    except (OverflowError, ValueError):  # "dans 999999 jours", or past year 9999: no filter
+        ends_after = ends_before = None
     if not (_LISTING.search(folded) or ends_after or ends_before):
         return ConventionScope()
     own = {key(name) for name in own_names}

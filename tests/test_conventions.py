@@ -335,15 +335,23 @@ def test_api_lists_conventions_with_filters(
     from fastapi.testclient import TestClient
 
     from assistant.api import create_app
+    from assistant.security import add_api_key
     from assistant.settings import load_settings
 
+    keys = tmp_path / "keys.yaml"
+    dpo = add_api_key(keys, "dpo", ["dpo"])
     settings = load_settings(
         tmp_path / "absent.yaml",
         data_dir=tmp_path / "data",
         embedding={"model": str(model_dir)},
         conventions={"register_file": str(register_file)},
+        security={"api_keys_file": str(keys)},
     )
     with TestClient(create_app(settings)) as client:
+        # The register is the DPO's: rows with no indexed document are for its groups only.
+        hidden = client.get("/conventions", params={"party": "dinum", "today": "2026-11-28"})
+        assert hidden.json()["conventions"] == [] and hidden.json()["problems"] == []
+        client.headers["X-API-Key"] = dpo
         response = client.get("/conventions", params={"party": "dinum", "today": "2026-11-28"})
         assert response.status_code == 200, response.text
         body = response.json()

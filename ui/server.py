@@ -69,11 +69,10 @@ def resolve_document(root: Path, relative: str) -> Path | None:
     """The file ``relative`` names inside ``root``; None when it is missing or outside."""
     try:
         candidate = (root / relative).resolve()
-    except (OSError, ValueError):
+        found = candidate.is_relative_to(root.resolve()) and candidate.is_file()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
         return None
-    if not candidate.is_relative_to(root.resolve()) or not candidate.is_file():
-        return None
-    return candidate
+    return candidate if found else None
 
 
 def session_reader(request: Request) -> Reader | None:
