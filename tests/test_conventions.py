@@ -362,3 +362,13 @@ def test_api_lists_conventions_with_filters(
         ).json()
         assert [row["id"] for row in expiring["conventions"]] == ["C1", "C2"]
         assert client.get("/conventions", params={"expiring_within": 0}).status_code == 422
+
+
+def test_an_end_near_the_calendar_end_is_still_an_expiry(tmp_path: Path) -> None:
+    path = tmp_path / "registre.yaml"
+    path.write_text(
+        "conventions:\n  - {id: C9, titre: Sans fin, parties: [A, B], fin: 9999-12-31}\n", "utf-8"
+    )
+    convention = load_register(path, tmp_path).conventions[0]
+    assert convention.expires_within(date(9999, 12, 30), 30)
+    assert not convention.expires_within(date(9999, 1, 1), 30)

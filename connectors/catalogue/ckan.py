@@ -9,7 +9,6 @@ the only place a bbox or a date lives.
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +17,7 @@ from connectors.catalogue.normalise import (
     bbox_from_geometry,
     clean,
     collect_records,
+    embedded_json,
     file_problem,
     first,
     parse_json,
@@ -102,10 +102,7 @@ def _embedded_json(value: str | None) -> Any:
     """JSON stored as a string in an extra, HTML-escaped by some DKAN exports."""
     if value is None:
         return None
-    try:
-        return json.loads(html.unescape(value))
-    except ValueError:
-        return None
+    return embedded_json(html.unescape(value))
 
 
 def _record_from_package(package: dict[str, Any]) -> CatalogueRecord:

@@ -68,6 +68,9 @@ _TOPIC_CATEGORY = "/TopicCategory/"
 _MEDIA_TYPES = "/media-types/"
 # GeoNetwork's name for a dataset's home page, so that links compare across standards.
 LANDING_PAGE = "WWW:LINK"
+_RDF_LABELS = {"xml": "RDF/XML", "json-ld": "JSON-LD", "turtle": "Turtle"}
+# What rdflib's parsers raise, besides their own errors, on input they were not written for.
+_RDF_PARSER_FAILURES = (AttributeError, KeyError, IndexError, AssertionError, RecursionError)
 
 
 def guess_rdf_format(data: bytes) -> str:
@@ -98,7 +101,7 @@ def parse_dcat(data: bytes, name: str) -> ParsedCatalogue:
         context = remote_context(document)
         if context is not None:
             return file_problem(
-                name, f"contexte JSON-LD distant non lu (pas d'accès réseau) : {context}"
+                name, f"contexte JSON-LD distant non lu (pas d'accès réseau) : « {context} »"
             )
     graph = Graph()
     try:
@@ -106,6 +109,12 @@ def parse_dcat(data: bytes, name: str) -> ParsedCatalogue:
     except (SAXParseException, BadSyntax, ParserError, ValueError, TypeError) as error:
         logger.debug("RDF illisible : %s", name, exc_info=True)
         return file_problem(name, _rdf_error_reason(rdf_format, error))
+    except _RDF_PARSER_FAILURES:
+        # rdflib 7.6's Turtle and JSON-LD parsers index past the end of a truncated file,
+        # assert on an unclosed string, or call .get() on a @context that is a number.
+        logger.debug("RDF illisible : %s", name, exc_info=True)
+        label = _RDF_LABELS[rdf_format]
+        return file_problem(name, f"{label} mal formé : syntaxe invalide ou fichier tronqué")
     datasets = sorted(set(graph.subjects(RDF.type, DCAT.Dataset)), key=str)
     if not datasets:
         return file_problem(name, "aucun dcat:Dataset dans ce graphe RDF")
@@ -120,22 +129,42 @@ def _rdf_error_reason(rdf_format: str, error: Exception) -> str:
         why = _BAD_SYNTAX_WHY.search(str(error))
         detail = why.group(1) if why else "syntaxe invalide"
         return f"Turtle mal formé (ligne {error.lines + 1}) : {detail}"
-    label = {"xml": "RDF/XML", "json-ld": "JSON-LD", "turtle": "Turtle"}[rdf_format]
-    return f"{label} illisible : {clean(str(error)) or type(error).__name__}"
+    return f"{_RDF_LABELS[rdf_format]} illisible : {clean(str(error)) or type(error).__name__}"
 
 
 def remote_context(document: object) -> str | None:
-    """The first ``@context`` given as a URL, which only a network fetch could resolve."""
-    if isinstance(document, list):
-        return first(remote_context(item) for item in document)
-    if not isinstance(document, dict):
+    """The first ``@context`` (or JSON-LD 1.1 ``@import``) given as a URL.
+
+    rdflib would fetch it over the network, or open it as a local path when it is
+    relative: any string counts, even ``""`` or ``"null"``.
+    """
+    if isinstance(document, dict):
+        for entry in (document.get("@context"), document.get("@import")):
+            url = _context_url(entry)
+            if url is not None:
+                return url
+        children = list(document.values())
+    elif isinstance(document, list):
+        children = document
+    else:
         return None
-    context = document.get("@context")
-    contexts = context if isinstance(context, list) else [context]
-    for entry in contexts:
-        if isinstance(entry, str):
-            return entry
-    return first(remote_context(value) for value in document.values())
+    for child in children:
+        found = remote_context(child)
+        if found is not None:
+            return found
+    return None
+
+
+def _context_url(context: object) -> str | None:
+    """A string given as a context, itself or in lists (rdflib flattens nested lists)."""
+    if isinstance(context, str):
+        return context
+    if isinstance(context, list):
+        for entry in context:
+            url = _context_url(entry)
+            if url is not None:
+                return url
+    return None
 
 
 def is_dcat_us_catalogue(document: object) -> bool:

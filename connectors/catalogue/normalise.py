@@ -43,6 +43,10 @@ _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _FOUR_NUMBERS = re.compile(
     rf"^\s*({_NUMBER})\s*,\s*({_NUMBER})\s*,\s*({_NUMBER})\s*,\s*({_NUMBER})\s*$"
 )
+# No catalogue nests JSON this deep (a GeoJSON multipolygon in a search response takes a
+# dozen levels); deeper input would only exhaust the recursion of the readers that walk it.
+_MAX_JSON_DEPTH = 64
+_TOO_DEEP = f"JSON imbriqué sur plus de {_MAX_JSON_DEPTH} niveaux : ce n'est pas un catalogue"
 
 
 class IncompleteRecordError(BoussoleError):
@@ -201,10 +205,7 @@ def _geojson_positions(node: object) -> Iterator[tuple[float, float]]:
 def bbox_from_geojson(value: object) -> BBox | None:
     """The bbox of a GeoJSON object, given parsed or as JSON text."""
     if isinstance(value, str | bytes):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return None
+        value = embedded_json(value)
     return bbox_of_points(_geojson_positions(value))
 
 
@@ -311,10 +312,10 @@ def parse_xml(data: bytes) -> Any:
         raise UnreadableCatalogueError(f"XML mal formé (ligne {line}) : {error.msg}") from error
 
 
-def parse_json(data: bytes) -> Any:
+def parse_json(data: bytes | str) -> Any:
     """Decoded JSON, or a French reason that names the line and column at fault."""
     try:
-        return json.loads(data)
+        document = json.loads(data)
     except json.JSONDecodeError as error:
         reason = f"JSON mal formé (ligne {error.lineno}, colonne {error.colno}) : {error.msg}"
         raise UnreadableCatalogueError(reason) from error
@@ -322,6 +323,33 @@ def parse_json(data: bytes) -> Any:
         raise UnreadableCatalogueError(
             f"JSON illisible : encodage inconnu ({error.reason})"
         ) from error
+    except RecursionError as error:
+        raise UnreadableCatalogueError(_TOO_DEEP) from error
+    if _json_depth(document) > _MAX_JSON_DEPTH:
+        raise UnreadableCatalogueError(_TOO_DEEP)
+    return document
+
+
+def embedded_json(text: str | bytes) -> Any:
+    """JSON stored as a string in a field (a GeoJSON ``spatial``); ``None`` when it is not."""
+    try:
+        return parse_json(text)
+    except UnreadableCatalogueError:
+        return None
+
+
+def _json_depth(document: object) -> int:
+    """How deep arrays and objects nest, counted without recursion, up to one past the limit."""
+    deepest = 0
+    pending = [(document, 1)]
+    while pending and deepest <= _MAX_JSON_DEPTH:
+        node, depth = pending.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        if isinstance(node, list):
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1) for child in node)
+    return deepest
 
 
 def localname(element: Any) -> str:

@@ -11,7 +11,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -72,7 +72,7 @@ class Convention:
         Tacit renewals count too: the DPO must decide before they roll over.
         """
         end = self.effective_end
-        return end is not None and today <= end <= today + timedelta(days=days)
+        return end is not None and 0 <= (end - today).days <= days  # no date past 9999
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,10 @@ def add_months(day: date, months: int) -> date:
     raise ValueError(day)
 
 
-_DURATION = re.compile(r"(\d+)\s*(ans?|années?|mois)", re.IGNORECASE)
+# Five digits at most: a longer number is no duration (and int() refuses 4,300 digits).
+_DURATION = re.compile(r"(?<!\d)(\d{1,5})\s*(ans?|années?|mois)", re.IGNORECASE)
+# A page number of ``preuves``; "²" is a digit to str.isdigit() but not to int().
+_PAGE = re.compile(r"[0-9]{1,6}")
 
 
 def parse_duration(text: str) -> int | None:
@@ -153,9 +156,20 @@ def load_register(path: Path, root: Path | None = None) -> Register:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as error:
         raise SourceError(f"Registre des conventions illisible : {path} ({error})") from error
+    except UnicodeDecodeError as error:
+        raise SourceError(
+            f"Registre des conventions illisible : {path} n'est pas encodé en UTF-8 (octet "
+            f"invalide à la position {error.start}) ; réenregistrez-le en UTF-8."
+        ) from error
     rows: Any
     if path.suffix.lower() == ".csv":
-        rows = list(csv.DictReader(io.StringIO(text), delimiter=_delimiter(text)))
+        reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text))
+        try:
+            rows = list(reader)
+        except csv.Error as error:
+            raise SourceError(
+                f"{path} n'est pas un CSV lisible (ligne {reader.line_num}) : {error}"
+            ) from error
     else:
         try:
             # Every scalar as text: a malformed date must be a problem on its row, not a
@@ -163,6 +177,10 @@ def load_register(path: Path, root: Path | None = None) -> Register:
             data = yaml.load(text, Loader=yaml.BaseLoader) or {}
         except yaml.YAMLError as error:
             raise SourceError(f"{path} n'est pas du YAML valide : {error}") from error
+        except RecursionError as error:
+            raise SourceError(
+                f"{path} n'est pas du YAML valide : listes ou tables imbriquées trop profondément"
+            ) from error
         rows = data.get("conventions") if isinstance(data, dict) else data
         if not isinstance(rows, list):
             raise SourceError(f"{path} : une liste « conventions: » est attendue.")
@@ -272,12 +290,22 @@ def _convention(row: dict[str, Any], where: str) -> tuple[Convention | None, lis
         duration_months=parse_duration(duration) if duration else None,
         renewal=renewal,
         status=status,
-        evidence={str(k): int(v) for k, v in evidence.items() if str(v).isdigit()}
+        evidence={str(k): int(v) for k, v in evidence.items() if _PAGE.fullmatch(str(v))}
         if isinstance(evidence, dict)
         else {},
     )
     if convention.end and convention.start and convention.end < convention.start:
         problems.append(RegisterProblem(where, "« fin » antérieure à « debut »"))
+    if convention.start and convention.duration_months:
+        try:
+            add_months(convention.start, convention.duration_months)
+        except ValueError:
+            problems.append(
+                RegisterProblem(
+                    where, f"« duree » invalide : {duration} après le « debut » dépasse l'an 9999"
+                )
+            )
+            convention = replace(convention, duration_months=None)
     return convention, problems
 
 

@@ -23,7 +23,11 @@ def parse_csv(data: bytes) -> ParsedFile:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    rows = list(csv.reader(io.StringIO(text), dialect))
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise UnreadableFile(f"tableau CSV illisible à la ligne {reader.line_num} ({exc})") from exc
     rows = [row for row in rows if any(cell.strip() for cell in row)]
     if len(rows) < 2:
         raise UnreadableFile("tableau CSV sans ligne de données sous l'en-tête")

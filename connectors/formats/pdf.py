@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from pypdf.errors import PyPdfError
 
 from connectors.base import Section
 from connectors.formats.structure import ParsedFile, UnreadableFile, split_on_unit_headings
@@ -16,6 +16,18 @@ logger = logging.getLogger(__name__)
 
 # Below this many characters of text per page on average, the PDF is a scan.
 _MIN_CHARS_PER_PAGE = 30
+# What pypdf raises on a damaged file: its own errors (a reference loop is a
+# LimitReachedError, not a PdfReadError), a filter name it does not know, and slips of its
+# object parser on values of the wrong type.
+_DAMAGED = (
+    PyPdfError,
+    NotImplementedError,
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    IndexError,
+)
 
 
 def _is_word_per_line(text: str) -> bool:
@@ -33,6 +45,19 @@ def _page_text(page: Any) -> str:
     return text
 
 
+def _title(reader: PdfReader) -> str | None:
+    """The title of the information dictionary; a damaged one only costs the title."""
+    try:
+        metadata = reader.metadata
+        title = metadata.title if metadata is not None else None
+    except _DAMAGED:
+        logger.debug("Unreadable PDF information dictionary", exc_info=True)
+        return None
+    if title and len(title.strip()) > 3:
+        return title.strip()
+    return None
+
+
 def parse_pdf(data: bytes) -> ParsedFile:
     """Extract each page's text; refuse encrypted, corrupt and scanned PDFs."""
     try:
@@ -40,7 +65,7 @@ def parse_pdf(data: bytes) -> ParsedFile:
         if reader.is_encrypted and not reader.decrypt(""):
             raise UnreadableFile("PDF protégé par un mot de passe")
         pages = [_page_text(page) for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except _DAMAGED as exc:
         raise UnreadableFile(f"PDF illisible ou corrompu ({exc})") from exc
     if not pages:
         raise UnreadableFile("PDF sans aucune page")
@@ -49,10 +74,7 @@ def parse_pdf(data: bytes) -> ParsedFile:
             "PDF sans couche texte (document numérisé) : il faut le passer à l'OCR "
             "avant de l'indexer"
         )
-    title = None
-    metadata = reader.metadata
-    if metadata is not None and metadata.title and len(metadata.title.strip()) > 3:
-        title = metadata.title.strip()
+    title = _title(reader)
     sections: list[Section] = []
     heading: str | None = None
     for number, text in enumerate(pages, start=1):
