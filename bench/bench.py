@@ -1,5 +1,8 @@
 """`make bench`: indexing throughput vs raw fastembed, PII stage cost, search latency, memory.
 
+Also /search under load: concurrent clients against `boussole serve` on loopback (see
+bench/search_load.py), with one client over the same questions as the baseline.
+
 Prints one JSON report on stdout. Every ratio compares two figures measured in this same
 run, on the same machine, so that a shared, noisy machine does not skew the verdict.
 
@@ -19,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+import search_load  # bench/search_load.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -191,6 +196,10 @@ def phase_ask(data_dir: Path, model_dir: Path, queries: list[str]) -> dict[str, 
     from assistant.api import create_app
 
     settings = _settings(data_dir, model_dir)
+    # One caller sends 205 questions in a row: over the per-caller rate, so lifted (counted
+    # still), as in the load section.
+    security = settings.security.model_copy(update={"rate_limit": search_load.LIFTED_RATE_LIMIT})
+    settings = settings.model_copy(update={"security": security})
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -219,6 +228,27 @@ def phase_ask(data_dir: Path, model_dir: Path, queries: list[str]) -> dict[str, 
         "abstained": abstained,
         **_summary(latencies),
     }
+
+
+def phase_load(
+    data_dir: Path, model_dir: Path, questions: list[str], args: argparse.Namespace
+) -> dict[str, Any]:
+    """Concurrent clients on `POST /search`, `boussole serve` over phase_index's index."""
+    log = data_dir / "serve-load.log"
+    with search_load.running_server(ROOT, data_dir, model_dir, log) as server:
+        result = search_load.measure(
+            server.base_url,
+            questions,
+            clients=args.load_clients,
+            seconds=args.load_seconds,
+            baseline_seconds=args.load_baseline_seconds,
+        )
+        result["server_peak_rss_mb"] = server.peak_rss_mb()
+    result["rate_limit"] = {
+        "configured": _settings(data_dir, model_dir).security.rate_limit,
+        "during_run": search_load.LIFTED_RATE_LIMIT,
+    }
+    return result
 
 
 def _summary(latencies: list[float]) -> dict[str, Any]:
@@ -282,8 +312,18 @@ def _child(phase: str, args: argparse.Namespace, data_dir: Path) -> dict[str, An
         str(data_dir),
         "--limit",
         str(args.limit),
+        "--load-clients",
+        str(args.load_clients),
+        "--load-seconds",
+        str(args.load_seconds),
+        "--load-baseline-seconds",
+        str(args.load_baseline_seconds),
     ]
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    try:
+        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    except subprocess.CalledProcessError as exc:
+        sys.stderr.write(exc.stderr)  # the phase's own error, not only its exit status
+        raise
     report: dict[str, Any] = json.loads(output)
     return report
 
@@ -302,15 +342,35 @@ def main() -> None:
         ),
     )
     parser.add_argument("--limit", type=int, default=0, help="at most this many chunks (0 = all)")
-    parser.add_argument("--phase", choices=["raw", "index", "reindex", "search", "ask", "harvest"])
+    parser.add_argument(
+        "--phase", choices=["raw", "index", "reindex", "search", "ask", "load", "harvest"]
+    )
     parser.add_argument("--data-dir", type=Path)
+    parser.add_argument(
+        "--load-clients",
+        type=int,
+        default=search_load.CLIENTS,
+        help="charge : clients simultanés sur /search",
+    )
+    parser.add_argument(
+        "--load-seconds",
+        type=float,
+        default=search_load.SECONDS,
+        help="charge : durée, en secondes",
+    )
+    parser.add_argument(
+        "--load-baseline-seconds",
+        type=float,
+        default=search_load.BASELINE_SECONDS,
+        help="charge : durée de la référence à un seul client, en secondes",
+    )
     args = parser.parse_args()
-    queries = [
+    questions = [
         json.loads(line)["question"]
         for line in (ROOT / "eval/questions/dev.jsonl").read_text("utf-8").splitlines()
         if line.strip()
     ]
-    queries = (queries * 4)[:200]
+    queries = (questions * 4)[:200]
 
     if args.phase:
         if args.phase == "raw":
@@ -321,6 +381,8 @@ def main() -> None:
             result = phase_harvest(args.corpus, args.data_dir, args.model_dir)
         elif args.phase == "ask":
             result = phase_ask(args.data_dir, args.model_dir, queries)
+        elif args.phase == "load":
+            result = phase_load(args.data_dir, args.model_dir, questions, args)
         elif args.phase == "reindex":
             result = phase_reindex(args.corpus, args.data_dir, args.model_dir)
         else:
@@ -337,6 +399,7 @@ def main() -> None:
         reindex = _child("reindex", args, data_dir / "index")
         search = _child("search", args, data_dir / "index")
         ask = _child("ask", args, data_dir / "index")
+        load = _child("load", args, data_dir / "index")
         harvest = _child("harvest", args, data_dir / "harvest")
     report = {
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
@@ -346,6 +409,7 @@ def main() -> None:
         "reindex_unchanged": reindex,
         "search_latency": search,
         "ask_latency": ask,
+        "load_search": load,
         "csw_harvest": harvest,
         "ratios": {
             "indexing_vs_raw_fastembed": round(index["chunks_per_s"] / raw["chunks_per_s"], 3),
@@ -363,6 +427,7 @@ def main() -> None:
             "datasets_filtered_p95_ms": "<= 150",
             "ask_extractive_p95_ms": "<= 500",
             "reindex_unchanged_vs_full_index": "<= 0.05",
+            "load_search_errors": "== 0",
         },
         "verdict": {
             "indexing_without_pii_vs_raw_fastembed": index["chunks_per_s_without_pii"]
@@ -373,15 +438,30 @@ def main() -> None:
             "datasets_filtered_p95_ms": search["datasets_filtered"]["p95_ms"] <= 150,
             "ask_extractive_p95_ms": ask["p95_ms"] <= 500,
             "reindex_unchanged_vs_full_index": reindex["seconds"] / index["seconds"] <= 0.05,
+            "load_search_errors": load["target_met"],
         },
         "peak_rss_mb": {
             "indexing": index["peak_rss_mb"],
             "search": search["peak_rss_mb"],
             "api_ask": ask["peak_rss_mb"],
             "reindex": reindex["peak_rss_mb"],
+            "server_under_load": load["server_peak_rss_mb"],
         },
     }
     print(json.dumps(report, ensure_ascii=False, indent=2))
+    _say_load_verdict(load)
+
+
+def _say_load_verdict(load: dict[str, Any]) -> None:
+    """One line for the person running the bench (stdout stays the JSON report)."""
+    concurrent = load["concurrent"]
+    verdict = "objectif atteint" if load["target_met"] else "objectif NON atteint"
+    print(
+        f"Charge /search : {concurrent['errors']} erreur(s) sur {concurrent['requests']} "
+        f"requêtes ({concurrent['clients']} clients, {concurrent['duration_s']} s), "
+        f"p95 {concurrent['p95_ms']} ms ; {verdict} (0 erreur).",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":
