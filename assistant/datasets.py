@@ -6,12 +6,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from assistant.links import CatalogueLinks, ConventionLink
+from assistant.links import CatalogueLinks, ConventionLink, RecordLink
 from assistant.search import Hit, SearchService, group_hits
 from assistant.settings import SearchMode
 from connectors.errors import InvalidQueryError
 from connectors.text import fold
 from indexing.store import SearchFilters
+
+WAREHOUSE = "warehouse"  # the kind of a data warehouse table's document
 
 
 @dataclass(frozen=True)
@@ -34,11 +36,18 @@ class DatasetCard:
     source_path: str  # the file or harvest path it was indexed from
     standard: str
     conventions: list[ConventionLink] = field(default_factory=list)  # that share it
+    kind: str = "catalogue"  # or "warehouse": a table of the data warehouse
+    # A warehouse table: schema, name, type, description, key columns, owner, steward,
+    # source application, refresh frequency, sensitivity, row estimate, last analyse.
+    table: dict[str, Any] | None = None
+    records: list[RecordLink] = field(default_factory=list)  # a table's catalogue records
 
     @classmethod
     def from_hit(cls, rank: int, hit: Hit) -> DatasetCard:
-        """A card from the best passage of a record."""
+        """A card from the best passage of a record or a warehouse table."""
         payload = hit.payload
+        if payload.get("kind") == WAREHOUSE:
+            return cls._from_table(rank, hit)
         abstract = str(payload.get("abstract") or "")
         snippet = " ".join(abstract.split())
         if len(snippet) > 280:
@@ -62,6 +71,49 @@ class DatasetCard:
             standard=str(payload.get("standard") or hit.payload.get("file_type") or ""),
         )
 
+    @classmethod
+    def _from_table(cls, rank: int, hit: Hit) -> DatasetCard:
+        table = dict(hit.payload.get("table") or {})
+        freshness = dict(hit.payload.get("freshness") or {})
+        keys = set(table.get("primary_key") or []) | {
+            column for fk in table.get("foreign_keys") or [] for column in fk["columns"]
+        }
+        card = {
+            "schema": table.get("schema"),
+            "name": table.get("name"),
+            "type": table.get("type"),
+            "description": table.get("description"),
+            "key_columns": [c["name"] for c in table.get("columns") or [] if c["name"] in keys],
+            "columns": len(table.get("columns") or []),
+            "owner": table.get("owner"),
+            "steward": table.get("steward"),
+            "source_application": table.get("source_application"),
+            "frequency": table.get("frequency"),
+            "sensitive": bool(table.get("sensitive")),
+            "catalogue_record": table.get("catalogue_record"),
+            "rows_estimate": freshness.get("rows_estimate"),
+            "analysed": freshness.get("analysed"),
+        }
+        return cls(
+            rank=rank,
+            score=hit.score,
+            record_id=f"{table.get('schema')}.{table.get('name')}",
+            title=hit.title,
+            snippet=str(table.get("description") or hit.snippet(280)),
+            organisations=[table["owner"]] if table.get("owner") else [],
+            themes=[],
+            bbox=None,
+            updated=str(freshness.get("analysed") or "")[:10] or None,
+            temporal=None,
+            licence=None,
+            links=[],
+            record_url=None,
+            source_path=hit.source_path,
+            standard="entrepôt PostgreSQL",
+            kind=WAREHOUSE,
+            table=card,
+        )
+
 
 def parse_bbox(text: str) -> tuple[float, float, float, float]:
     """An extent written "W,S,E,N" in degrees (WGS 84), checked."""
@@ -81,7 +133,7 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
 
 
 class DatasetSearch:
-    """Search catalogue records only, one card per record."""
+    """Search catalogue records and warehouse tables, one card per record or table."""
 
     def __init__(self, search: SearchService, links: CatalogueLinks | None = None) -> None:
         self.search_service = search
@@ -104,7 +156,7 @@ class DatasetSearch:
         taken on ``today``.
         """
         filters = SearchFilters(
-            kinds=("catalogue",),
+            kinds=("catalogue", WAREHOUSE),
             facet=" ".join(fold(theme).split()) if theme else None,
             bbox=bbox,
             updated_after=updated_after,
@@ -120,7 +172,17 @@ class DatasetSearch:
         if self.links is None:
             return cards
         day = today or date.today()
-        return [
-            replace(card, conventions=self.links.conventions_for(card.record_id, card.title, day))
-            for card in cards
-        ]
+        return [self._linked(card, self.links, day) for card in cards]
+
+    @staticmethod
+    def _linked(card: DatasetCard, links: CatalogueLinks, day: date) -> DatasetCard:
+        """A card with its conventions (and, for a table, its catalogue records)."""
+        conventions = links.conventions_for(card.record_id, card.title, day)
+        if card.table is None:
+            return replace(card, conventions=conventions)
+        named = card.table.get("catalogue_record")
+        records = links.records_for([named]) if named else []
+        for record in records:  # the conventions that share the table's record govern it
+            conventions += links.conventions_for(record.record_id, record.title, day)
+        unique = list({convention.id: convention for convention in conventions}.values())
+        return replace(card, conventions=unique, records=records)

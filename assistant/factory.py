@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import os
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from assistant.links import CatalogueLinks
 from assistant.query import QueryExpander
 from assistant.search import SearchService
 from assistant.settings import Settings, SourceSettings, SourceType
+from connectors.base import SourceDocument
 from connectors.conventions.document import ConventionEnricher
 from connectors.conventions.register import Register, load_register
 from connectors.errors import ConfigurationError, IndexUnavailableError
@@ -120,6 +122,7 @@ def access_policy(settings: Settings) -> AccessPolicy:
             for rule in access.rules
         ),
         defaults={kind: tuple(groups) for kind, groups in access.default_groups.items()},
+        sensitive=tuple(access.sensitive_groups),
     )
 
 
@@ -188,6 +191,9 @@ def declared_sources(
         if declared.type == SourceType.FILES:
             sources.append(_files_source(settings, declared))
             continue
+        if declared.type == SourceType.WAREHOUSE:
+            sources.append(warehouse_source(declared))
+            continue
         assert declared.url is not None
         csw = CswSource(
             url=declared.url,
@@ -220,6 +226,42 @@ def _files_source(settings: Settings, declared: SourceSettings) -> Source:
         enricher=convention_enricher(settings, declared.path),
         access=access_policy(settings).fingerprint,
     )
+
+
+def warehouse_source(declared: SourceSettings, environ: Mapping[str, str] = os.environ) -> Source:
+    """A warehouse's dictionary: one document per table or view, read whole each run.
+
+    The password comes from the environment variable ``password_env`` names; the data
+    dictionary (when given) is read at each run, and its disagreements with the database
+    become the run's notices.
+    """
+    from connectors.warehouse.dictionary import load_dictionary
+    from connectors.warehouse.document import mismatches, warehouse_documents
+    from connectors.warehouse.postgres import WarehouseReader, connection_url
+
+    url = declared.url
+    assert url is not None  # checked by the settings
+    found: list[str] = []
+
+    def read(_: Mapping[str, str]) -> Iterator[SourceDocument]:
+        password = None
+        if declared.password_env:
+            password = environ.get(declared.password_env)
+            if password is None:
+                raise ConfigurationError(
+                    f"source « {declared.name} » : la variable d'environnement "
+                    f"{declared.password_env} (mot de passe du rôle en lecture) n'est pas "
+                    "définie."
+                )
+        reader = WarehouseReader(
+            connection_url(url, password), schemas=declared.schemas, timeout_s=declared.timeout_s
+        )
+        dictionary = load_dictionary(declared.dictionary) if declared.dictionary else {}
+        tables = reader.tables()  # raises when the database cannot be read: nothing changes
+        found[:] = mismatches(tables, dictionary)
+        yield from warehouse_documents(declared.name, tables, dictionary)
+
+    return Source(declared.name, read, tuple(declared.groups), notices=lambda: list(found))
 
 
 def _harvested(name: str, harvester: Any, since: Any, groups: tuple[str, ...]) -> Source:

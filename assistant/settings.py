@@ -165,6 +165,7 @@ class SourceType(StrEnum):
 
     FILES = "files"  # a folder (share, export): every supported file below it
     CSW = "csw"  # a catalogue server (GeoNetwork, GeoCat, pycsw)
+    WAREHOUSE = "warehouse"  # a PostgreSQL warehouse's dictionary (DrHouse): tables, columns
 
 
 class SourceSettings(BaseModel):
@@ -173,7 +174,7 @@ class SourceSettings(BaseModel):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
     type: SourceType
     path: Path | None = None  # files: the folder
-    url: str | None = None  # csw: the endpoint
+    url: str | None = None  # csw: the endpoint; warehouse: postgresql://role@host:port/db
     kind: str | None = None  # files: procedure, catalogue or convention (default: by folder)
     groups: list[str] = Field(default_factory=list)  # access groups of its documents
     page_size: int = Field(default=50, ge=1, le=500)  # csw
@@ -181,13 +182,18 @@ class SourceSettings(BaseModel):
     # csw: ask only for records modified since the last complete harvest (faster on a large
     # catalogue, but records deleted from it stay until a `--full` run).
     incremental: bool = False
+    # warehouse: the environment variable that holds the read-only role's password, the
+    # schemas to read (all but the system ones when empty), the YAML data dictionary.
+    password_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+    schemas: list[str] = Field(default_factory=list)
+    dictionary: Path | None = None
 
     @model_validator(mode="after")
     def _where(self) -> SourceSettings:
         if self.type == SourceType.FILES and self.path is None:
             raise ValueError(f"source « {self.name} » (files) : « path » est requis")
-        if self.type == SourceType.CSW and not self.url:
-            raise ValueError(f"source « {self.name} » (csw) : « url » est requis")
+        if self.type in (SourceType.CSW, SourceType.WAREHOUSE) and not self.url:
+            raise ValueError(f"source « {self.name} » ({self.type}) : « url » est requis")
         if self.kind is not None and self.kind not in DOCUMENT_KINDS:
             raise ValueError(
                 f"source « {self.name} » : kind « {self.kind} » inconnu "
@@ -245,8 +251,11 @@ class AccessSettings(BaseModel):
             "procedure": ["public"],
             "catalogue": ["public"],
             "convention": ["dpo", "juridique"],
+            "warehouse": ["public"],
         }
     )
+    # Warehouse tables the data dictionary marks « sensible »: these groups, whatever else.
+    sensitive_groups: list[str] = Field(default_factory=lambda: ["dpo"], min_length=1)
 
 
 class Environment(StrEnum):
@@ -394,7 +403,7 @@ class Settings(BaseSettings):
         return (env_settings, init_settings)
 
 
-DOCUMENT_KINDS = ("procedure", "catalogue", "convention")
+DOCUMENT_KINDS = ("procedure", "catalogue", "convention", "warehouse")
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

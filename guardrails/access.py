@@ -48,6 +48,7 @@ DEFAULT_GROUPS: Mapping[str, tuple[str, ...]] = {
     "procedure": (PUBLIC,),
     "catalogue": (PUBLIC,),
     "convention": ("dpo", "juridique"),
+    "warehouse": (PUBLIC,),
 }
 
 
@@ -57,12 +58,17 @@ class AccessPolicy:
 
     rules: tuple[AccessRule, ...] = ()
     defaults: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_GROUPS))
+    sensitive: tuple[str, ...] = ("dpo",)  # documents marked sensitive by their source
 
     def groups_for(self, document: SourceDocument) -> tuple[str, ...]:
         """The groups ``document`` is indexed with (never empty for a known kind).
 
-        A kind with no default gets no group: only an unrestricted reader sees it.
+        A document its source marks sensitive (``metadata["sensitive"]``: a warehouse table
+        the data dictionary flags) gets the sensitive groups, whatever the rules say. A kind
+        with no default gets no group: only an unrestricted reader sees it.
         """
+        if document.metadata.get("sensitive"):
+            return normalise_groups(self.sensitive)
         source = document.metadata.get("source")
         for rule in self.rules:
             if rule.matches(document.source_path, document.kind, source):
@@ -77,6 +83,7 @@ class AccessPolicy:
         shape = [
             [[rule.path, rule.source, rule.kind, list(rule.groups)] for rule in self.rules],
             {kind: list(groups) for kind, groups in sorted(self.defaults.items())},
+            list(self.sensitive),
         ]
         return hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:12]
 

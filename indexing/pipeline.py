@@ -31,6 +31,9 @@ from indexing.store import ChunkRecord, QdrantStore
 logger = logging.getLogger(__name__)
 
 PIPELINE_VERSION = "4"  # bump when parsing or chunking changes: stored documents are redone
+# Metadata that changes while the document does not (a table's row estimate and last
+# analyse): outside the stored version, updated in place on unchanged documents.
+VOLATILE_METADATA = frozenset({"freshness"})
 
 
 class PassageEmbedder(Protocol):
@@ -142,8 +145,9 @@ class IndexingPipeline:
         Metadata and access groups count because they can change while the file does not
         (a register row edited by the DPO, a new access rule).
         """
+        lasting = {k: v for k, v in document.metadata.items() if k not in VOLATILE_METADATA}
         metadata = json.dumps(
-            [document.metadata, document.access_groups],
+            [lasting, document.access_groups],
             sort_keys=True,
             ensure_ascii=False,
             default=str,
@@ -194,6 +198,7 @@ class IndexingPipeline:
             version = self.version_of(item)
             if not force and stored.get(item.doc_id) == version:
                 report.documents_unchanged += 1
+                self._refresh(item)
                 continue
             tick = time.perf_counter()
             document = self._redact(item, report)
@@ -219,6 +224,12 @@ class IndexingPipeline:
         elif report.skipped or report.errors:
             report.status = RunStatus.PARTIAL
         return report
+
+    def _refresh(self, document: SourceDocument) -> None:
+        """Bring an unchanged document's volatile fields up to date, without re-embedding."""
+        volatile = {k: v for k, v in document.metadata.items() if k in VOLATILE_METADATA}
+        if volatile:
+            self.store.set_document_payload(document.doc_id, volatile)
 
     def _redact(self, document: SourceDocument, report: IndexReport) -> SourceDocument | None:
         """The document with its personal data replaced, or None (skipped) if that fails."""

@@ -57,6 +57,8 @@ class Source:
     # Whether a run sees every document of the source (a folder; a full catalogue harvest).
     # Only then can documents missing from it be deleted.
     complete: Callable[[], bool] = lambda: True
+    # Things to fix that the read found without failing (dictionary and database disagree).
+    notices: Callable[[], list[str]] = lambda: []
 
 
 class SourceStatus(StrEnum):
@@ -79,6 +81,7 @@ class SourceReport:
     unchanged: int = 0
     deleted: int = 0
     skipped: list[dict[str, str]] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
     error: str | None = None
     pii: dict[str, int] = field(default_factory=dict)
     duration_s: float = 0.0
@@ -217,6 +220,7 @@ class Reindexer:
             result.duration_s = round(time.perf_counter() - started, 3)
             return result
         self._count(result, indexed, before, items)
+        result.notices = [*source.notices(), *indexed.notices]
         gone = sorted(doc for doc in set(before) - items.seen if not items.kept(doc))
         if gone and source.complete():
             self.store.delete_documents(gone)

@@ -270,6 +270,16 @@ class QdrantStore:
         )
         self.client.delete(self.collection, points_selector=models.FilterSelector(filter=stale))
 
+    def set_document_payload(self, doc_id: str, fields: dict[str, Any]) -> None:
+        """Set payload fields on every chunk of a document (nothing re-embedded)."""
+        self.client.set_payload(
+            self.collection,
+            payload=fields,
+            points=models.Filter(
+                must=[models.FieldCondition(key="doc_id", match=models.MatchValue(value=doc_id))]
+            ),
+        )
+
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
         """Remove every chunk of the given documents."""
         if not doc_ids:

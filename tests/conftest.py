@@ -20,6 +20,7 @@ from indexing.embedding import DenseEmbedder, DenseModelSpec
 from indexing.pipeline import IndexingPipeline
 from indexing.sparse import FrenchBm25
 from indexing.store import QdrantStore, StoreConfig
+from tests.postgres import fresh_postgres_warehouse, postgres_warehouse  # noqa: F401
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 

@@ -138,7 +138,7 @@ def datasets_markdown(query: str, cards: Sequence[DatasetCard], link: Linker) ->
             + _text(query)
             + " » : élargissez la description ou employez d'autres mots."
         )
-    blocks = [f"**{len(cards)} fiche(s) du catalogue** pour « {_text(query)} »"]
+    blocks = [f"**{len(cards)} jeu(x) de données** pour « {_text(query)} »"]
     for card in cards:
         lines = [f"### {card.rank}. {_text(card.title)}"]
         details = [
@@ -153,6 +153,16 @@ def datasets_markdown(query: str, cards: Sequence[DatasetCard], link: Linker) ->
         if card.snippet:
             lines += ["", _text(card.snippet)]
         lines.append("")
+        if card.table is not None:
+            lines += _table_lines(card.table)
+        for record_link in card.records:
+            target = record_link.record_url or link(record_link.source_path, None)
+            name = _text(record_link.title or record_link.record_id)
+            lines.append(
+                f"- Fiche du catalogue : [{name}]({target})"
+                if target
+                else f"- Fiche du catalogue : {name}"
+            )
         for item in card.links[:4]:
             url = str(item.get("url") or "")
             if url:
@@ -160,8 +170,10 @@ def datasets_markdown(query: str, cards: Sequence[DatasetCard], link: Linker) ->
                     _text(str(part)) for part in (item.get("protocol"), item.get("name")) if part
                 )
                 lines.append(f"- Accès : [{label or 'lien'}]({url})")
-        record = card.record_url or link(card.source_path, None)
-        if record:
+        record = card.record_url or (link(card.source_path, None) if card.table is None else None)
+        if card.table is not None:
+            pass  # a table has no file to open: its name and schema say where it is
+        elif record:
             lines.append(f"- Fiche : [{_text(card.record_id or card.title)}]({record})")
         else:
             lines.append(f"- Fiche : {_code(card.source_path)}")
@@ -175,6 +187,32 @@ def datasets_markdown(query: str, cards: Sequence[DatasetCard], link: Linker) ->
                 lines.append(f"  - [{text}]({opened})" if opened else f"  - {text}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+def _table_lines(table: dict[str, Any]) -> list[str]:
+    """What a warehouse table's card says: where, keys, owner, freshness."""
+    kind = "Vue" if table.get("type") == "vue" else "Table"
+    where = f"{table.get('schema')}.{table.get('name')}"
+    lines = [f"- {kind} : {_code(where)}"]
+    if table.get("key_columns"):
+        lines.append("- Colonnes clés : " + ", ".join(_code(c) for c in table["key_columns"]))
+    who = [
+        table.get("owner") and f"propriétaire : {_text(table['owner'])}",
+        table.get("steward") and f"gestionnaire : {_text(table['steward'])}",
+        table.get("source_application") and f"application : {_text(table['source_application'])}",
+    ]
+    if any(who):
+        lines.append("- " + " · ".join(part for part in who if part))
+    fresh = [
+        table.get("frequency") and f"mise à jour {_text(table['frequency'])}",
+        table.get("rows_estimate") is not None and f"≈ {table['rows_estimate']} lignes",
+        table.get("analysed") and f"statistiques du {french_date(str(table['analysed'])[:10])}",
+    ]
+    if any(fresh):
+        lines.append("- Fraîcheur : " + " · ".join(str(part) for part in fresh if part))
+    if table.get("sensitive"):
+        lines.append("- Données sensibles : accès restreint")
+    return lines
 
 
 def _field_value(value: Any) -> str:

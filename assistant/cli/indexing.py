@@ -240,6 +240,8 @@ def reindex(
             out.print(f"  [red]{result.error}[/red]", highlight=False)
         for skipped in result.skipped[:5]:
             out.print(f"  ignoré {skipped['path']} : {skipped['reason']}", highlight=False)
+        for notice in result.notices[:5]:
+            out.print(f"  à vérifier : {notice}", highlight=False)
     out.print(f"[bold]Réindexation {report.status.value}[/bold] en {report.duration_s:.1f} s.")
     if report.quality is not None:
         figures = report.quality

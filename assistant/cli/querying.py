@@ -111,6 +111,19 @@ def datasets(
         ]
         out.print("   " + " · ".join(part for part in details if part), highlight=False)
         out.print(f"   {card.snippet}", highlight=False)
+        if card.table is not None:
+            table = card.table
+            facts = [
+                f"{table['type']} {table['schema']}.{table['name']}",
+                table["key_columns"] and "clés : " + ", ".join(table["key_columns"]),
+                table["frequency"] and f"mise à jour {table['frequency']}",
+                table["analysed"] and f"statistiques du {str(table['analysed'])[:10]}",
+            ]
+            out.print("   " + " · ".join(f for f in facts if f), highlight=False)
+        for record in card.records:
+            out.print(
+                f"   ↳ fiche du catalogue : {record.title or record.record_id}", highlight=False
+            )
         for convention in card.conventions:
             out.print(
                 f"   ↳ convention {convention.id} ({convention.status}) : {convention.title}",
