@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -37,6 +38,7 @@ from assistant.security import (
     presented_key,
 )
 from assistant.settings import SearchMode, Settings
+from assistant.usage import UsageMetrics, UsageMiddleware
 from connectors.conventions.document import key
 from connectors.conventions.register import convention_row
 from connectors.errors import BoussoleError, ConfigurationError, IndexUnavailableError
@@ -152,6 +154,7 @@ class Runtime:
         )
         # Other ways to know a caller (the chat's session, added by ui/server.py).
         self.identities: list[Callable[[Request], Reader | None]] = []
+        self.usage = UsageMetrics()
 
     def reader(self, request: Request) -> Reader:
         """Who calls: an API key, a trusted proxy's user, another identity, else anonymous."""
@@ -242,6 +245,7 @@ def caller(request: Request) -> Reader:
     """Who calls (``Runtime.reader``), counted against their rate: every route's first step."""
     runtime: Runtime = request.app.state.runtime
     reader = runtime.reader(request)
+    request.state.reader = reader  # for the usage metrics (per application)
     runtime.admit(reader, request)
     return reader
 
@@ -283,9 +287,18 @@ def create_app(settings: Settings) -> FastAPI:
         responses={400: {"model": ErrorOut}, 503: {"model": ErrorOut}},
     )
     app.state.runtime = runtime  # the chat (ui/server.py) shares these parts
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, framers=settings.api.allowed_origins)
+    if settings.api.allowed_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.api.allowed_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "Accept", "Authorization", "X-API-Key"],
+            max_age=600,
+        )
     app.add_middleware(BodyLimit, limit=settings.api.max_request_bytes)
     app.add_middleware(IdentityHeaders, trusted=settings.security.trusted_proxies)
+    app.add_middleware(UsageMiddleware, metrics=runtime.usage)
 
     @app.exception_handler(BoussoleError)
     async def _domain_error(_: Request, exc: BoussoleError) -> JSONResponse:
@@ -320,7 +333,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get(
         "/metrics",
-        summary="Dernière réindexation, au format Prometheus",
+        summary="Dernière réindexation et usage par application, au format Prometheus",
         response_class=PlainTextResponse,
     )
     def metrics() -> str:
@@ -328,7 +341,7 @@ def create_app(settings: Settings) -> FastAPI:
 
         store = runtime.store
         chunks = store.count() if store is not None else 0
-        return render(settings.data_dir / "state", chunks)
+        return render(settings.data_dir / "state", chunks) + runtime.usage.render()
 
     @app.get("/health", summary="État du service")
     def health() -> dict[str, Any]:

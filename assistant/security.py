@@ -337,10 +337,21 @@ SECURITY_HEADERS = {
 
 
 class SecurityHeaders:
-    """Add the security headers to every response that does not set its own."""
+    """Add the security headers to every response that does not set its own.
 
-    def __init__(self, app: ASGIApp) -> None:
+    Pages may be framed by this server and by the ``framers`` (``api.allowed_origins``).
+    """
+
+    def __init__(self, app: ASGIApp, framers: Iterable[str] = ()) -> None:
         self.app = app
+        framers = list(framers)
+        self.headers = dict(SECURITY_HEADERS)
+        if framers:
+            policy = CONTENT_SECURITY_POLICY.replace(
+                "frame-ancestors 'self'", "frame-ancestors 'self' " + " ".join(framers)
+            )
+            self.headers[b"content-security-policy"] = policy.encode()
+            del self.headers[b"x-frame-options"]  # superseded by frame-ancestors
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass through, completing the response's headers."""
@@ -351,7 +362,7 @@ class SecurityHeaders:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {key.lower() for key, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in SECURITY_HEADERS.items() if k not in present]
+                extra = [(k, v) for k, v in self.headers.items() if k not in present]
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 

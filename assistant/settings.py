@@ -9,6 +9,7 @@ then the defaults below, which are the embedded, offline set-up.
 from __future__ import annotations
 
 import os
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -223,6 +224,19 @@ class ApiSettings(BaseModel):
     port: int = Field(default=8000, ge=1, le=65535)
     max_query_chars: int = Field(default=2000, ge=10)
     max_request_bytes: int = Field(default=65536, ge=1024)  # bodies over this: 413
+    # Web applications (scheme://host[:port]) allowed to call the API from their pages and
+    # to frame Boussole; any other origin is refused by the browser (CORS, frame-ancestors).
+    allowed_origins: list[str] = Field(default_factory=list)
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if not re.fullmatch(r"https?://[A-Za-z0-9.\-]+(:\d{1,5})?", origin):
+                raise ValueError(
+                    f"origine « {origin} » invalide : attendu https://hote[:port], sans chemin"
+                )
+        return value
 
 
 class AccessRuleSettings(BaseModel):

@@ -220,3 +220,29 @@ def test_answers_carry_security_headers_and_leave_an_audit_line(
     assert (last["user"], last["endpoint"]) == ("anonyme", "/search")
     assert "sécurité/Déclarer un incident.md" in last["documents"]
     assert last["query"].startswith("hmac-sha256:")  # the question is kept as a keyed hash
+
+
+def test_only_allowed_origins_may_call_from_their_pages_and_frame_boussole(
+    api_settings: Settings,
+) -> None:
+    allowed = "http://portail.interne:8080"
+    settings = api_settings.model_copy(
+        update={"api": api_settings.api.model_copy(update={"allowed_origins": [allowed]})}
+    )
+    with TestClient(create_app(settings)) as client:
+        preflight = {"Access-Control-Request-Method": "POST"}
+        welcome = client.options("/search", headers={"Origin": allowed, **preflight})
+        assert welcome.headers["access-control-allow-origin"] == allowed
+        refused = client.options("/search", headers={"Origin": "http://autre.site", **preflight})
+        assert "access-control-allow-origin" not in refused.headers
+        page = client.get("/health", headers={"Origin": allowed})
+        assert f"frame-ancestors 'self' {allowed}" in page.headers["content-security-policy"]
+        assert "x-frame-options" not in page.headers
+
+
+@pytest.mark.parametrize("origin", ["portail.interne", "http://portail/chemin", "ftp://x"])
+def test_an_allowed_origin_must_be_a_bare_origin(tmp_path: Path, origin: str) -> None:
+    from connectors.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="allowed_origins"):
+        load_settings(tmp_path / "absent.yaml", api={"allowed_origins": [origin]})

@@ -106,6 +106,7 @@ def documents_router(runtime: Runtime, root: Path | None, *, login_required: boo
     )
     def document(path: str, request: Request) -> Response:
         reader = runtime.reader(request)
+        request.state.reader = reader  # for the usage metrics
         runtime.admit(reader, request)
         if login_required and reader.name == Reader.anonymous().name:
             return _error(
