@@ -13,7 +13,6 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -31,6 +30,7 @@ from assistant.security import (
     BodyLimit,
     IdentityHeaders,
     RateLimiter,
+    ScopedCors,
     SecurityHeaders,
     check_secrets,
     header_identity,
@@ -258,8 +258,11 @@ def documents_of(hits: Iterable[Hit]) -> list[str]:
     return [str(hit.payload.get("doc_id") or hit.source_path) for hit in hits]
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build the API for the given settings."""
+def create_app(settings: Settings, *, cors_exempt: tuple[str, ...] = ()) -> FastAPI:
+    """Build the API for the given settings.
+
+    ``cors_exempt``: path prefixes of mounted applications that answer their own CORS.
+    """
     check_secrets(settings)  # outside dev, an example secret stops here
     runtime = Runtime(settings)
 
@@ -290,7 +293,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(SecurityHeaders, framers=settings.api.allowed_origins)
     if settings.api.allowed_origins:
         app.add_middleware(
-            CORSMiddleware,
+            ScopedCors,
+            exempt=cors_exempt,
             allow_origins=settings.api.allowed_origins,
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", "Accept", "Authorization", "X-API-Key"],

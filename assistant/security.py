@@ -23,11 +23,13 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.settings import Environment, Settings
@@ -317,6 +319,27 @@ class BodyLimit:
             return pending.pop() if pending else await receive()
 
         await self.app(scope, replay, send)
+
+
+class ScopedCors:
+    """CORS for every path but those under the ``exempt`` prefixes, which answer their own.
+
+    A sub-application with its own CORS (the chat, whose widget sends its session cookie)
+    must not have its preflight requests answered, differently, by the API's.
+    """
+
+    def __init__(self, app: ASGIApp, /, *, exempt: Iterable[str] = (), **cors: Any) -> None:
+        self.app = app
+        self.exempt = tuple(exempt)
+        self.cors = CORSMiddleware(app, **cors)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Straight through under an exempt prefix, through the CORS check elsewhere."""
+        path = scope.get("path", "")
+        if any(path == prefix or path.startswith(prefix + "/") for prefix in self.exempt):
+            await self.app(scope, receive, send)
+        else:
+            await self.cors(scope, receive, send)
 
 
 # Pages may load only what this server serves: nothing leaves the machine, even by mistake.

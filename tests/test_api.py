@@ -229,15 +229,15 @@ def test_only_allowed_origins_may_call_from_their_pages_and_frame_boussole(
     settings = api_settings.model_copy(
         update={"api": api_settings.api.model_copy(update={"allowed_origins": [allowed]})}
     )
-    with TestClient(create_app(settings)) as client:
-        preflight = {"Access-Control-Request-Method": "POST"}
-        welcome = client.options("/search", headers={"Origin": allowed, **preflight})
-        assert welcome.headers["access-control-allow-origin"] == allowed
-        refused = client.options("/search", headers={"Origin": "http://autre.site", **preflight})
-        assert "access-control-allow-origin" not in refused.headers
-        page = client.get("/health", headers={"Origin": allowed})
-        assert f"frame-ancestors 'self' {allowed}" in page.headers["content-security-policy"]
-        assert "x-frame-options" not in page.headers
+    client = TestClient(create_app(settings))  # no lifespan: the module's client holds the index
+    preflight = {"Access-Control-Request-Method": "POST"}
+    welcome = client.options("/search", headers={"Origin": allowed, **preflight})
+    assert welcome.headers["access-control-allow-origin"] == allowed
+    refused = client.options("/search", headers={"Origin": "http://autre.site", **preflight})
+    assert "access-control-allow-origin" not in refused.headers
+    page = client.get("/health", headers={"Origin": allowed})
+    assert f"frame-ancestors 'self' {allowed}" in page.headers["content-security-policy"]
+    assert "x-frame-options" not in page.headers
 
 
 @pytest.mark.parametrize("origin", ["portail.interne", "http://portail/chemin", "ftp://x"])

@@ -6,6 +6,12 @@
   that share them.
 - Conventions (DPO): the conventions that answer a question, with the filters read from it.
 
+Embedded in another application (Chainlit's copilot widget), the host page may say what
+its page is about with ``window.sendChainlitMessage({type: "system_message", output:
+JSON})``: ``label`` (a short title), ``path_prefix`` (a folder of the indexed root) and
+``dataset`` (a catalogue record's identifier). It is kept in the user session and the
+answers favour it.
+
 Chainlit loads this file by path when ``ui.server.create_server_app`` mounts the chat; the
 decorators below register the callbacks then. The services are the API's own, found with
 ``ui.parts.current()``; nothing is built here.
@@ -14,6 +20,7 @@ decorators below register the callbacks then. The services are the API's own, fo
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from datetime import date
 from typing import Any
@@ -27,6 +34,7 @@ from assistant.conventions import ConventionSearch
 from assistant.datasets import DatasetSearch
 from connectors.errors import BoussoleError
 from guardrails.access import Reader
+from indexing.store import SearchFilters
 from ui import parts, render
 from ui.feedback import AnswerRecord, FeedbackDataLayer, FeedbackStore
 
@@ -37,6 +45,9 @@ DATASETS = "Données"
 CONVENTIONS = "Conventions"
 DATASET_CARDS = 5
 CONVENTION_CARDS = 5
+PAGE_CONTEXT = "page_context"  # what the host page of the widget is about
+CONTEXT_FIELDS = ("label", "path_prefix", "dataset")
+CONTEXT_CHARS = 200
 
 
 @cl.data_layer
@@ -175,11 +186,38 @@ async def _record(chat: parts.ChatParts, message: cl.Message, question: str, **f
         logger.exception("Could not record the answer for feedback")
 
 
+def page_context(output: str) -> dict[str, str]:
+    """The host page's context from its system message: known fields, short strings only."""
+    try:
+        given = json.loads(output)
+    except ValueError:
+        given = {"label": output}
+    if not isinstance(given, dict):
+        return {}
+    return {
+        field: " ".join(str(given[field]).split())[:CONTEXT_CHARS]
+        for field in CONTEXT_FIELDS
+        if isinstance(given.get(field), str) and given[field].strip()
+    }
+
+
+def in_context(question: str, context: dict[str, str], *, folder: bool = False) -> str:
+    """The question, with what the page is about when no folder already narrows it."""
+    topic = " ".join(context[key] for key in ("dataset", "label") if key in context)
+    if not topic or (folder and "path_prefix" in context):
+        return question
+    return f"{question} ({topic})"
+
+
 async def answer_procedure(chat: parts.ChatParts, reader: Reader, question: str) -> None:
     """Stream a cited answer; its citations become side elements named ``[n]``."""
     link = _linker(chat)
     message = cl.Message(content="")
-    events = chat.answers(reader).stream(question)
+    context: dict[str, str] = _session(PAGE_CONTEXT) or {}
+    folder = context.get("path_prefix")
+    filters = SearchFilters(path_prefix=folder) if folder else None
+    asked = in_context(question, context, folder=True)
+    events = chat.answers(reader).stream(asked, filters=filters)
     final: Answer | None = None
     while True:
         event = await asyncio.to_thread(next, events, None)
@@ -218,7 +256,8 @@ async def answer_procedure(chat: parts.ChatParts, reader: Reader, question: str)
 async def answer_datasets(chat: parts.ChatParts, reader: Reader, question: str) -> None:
     """Dataset cards for a described need."""
     finder = DatasetSearch(chat.search_service(reader), links=chat.links(reader))
-    cards = await asyncio.to_thread(finder.search, question, k=DATASET_CARDS)
+    described = in_context(question, _session(PAGE_CONTEXT) or {})
+    cards = await asyncio.to_thread(finder.search, described, k=DATASET_CARDS)
     chat.runtime.audit(reader, "chat:donnees", question, [card.source_path for card in cards])
     content = render.datasets_markdown(question, cards, _linker(chat))
     message = await _send(cl.Message(content=content))
@@ -254,6 +293,9 @@ async def answer_conventions(chat: parts.ChatParts, reader: Reader, question: st
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
     """Answer in the way the chosen profile asks for."""
+    if message.type == "system_message":  # the widget's host page says what it is about
+        cl.user_session.set(PAGE_CONTEXT, page_context(message.content))  # type: ignore[no-untyped-call]
+        return
     question = message.content.strip()
     if not question:
         return

@@ -9,7 +9,10 @@
   ``#page=N``. When the chat asks for a login, so do the
   documents (the chat's session cookie);
 - a filter that removes from the chat's pages every stylesheet, script or font that would
-  be fetched from another host: nothing leaves the machine.
+  be fetched from another host: nothing leaves the machine;
+- the chat widget other web applications embed (Chainlit's copilot, ``/chat/copilot/index.js``),
+  reachable only from the origins of ``api.allowed_origins``: the chat's HTTP calls answer
+  them alone (CORS) and its socket refuses any other page.
 
 Logins (``ui.users_file``, ``security.trusted_proxies``) are described in
 ``assistant/users.py``.
@@ -19,15 +22,19 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import json
 import logging
 import mimetypes
 import re
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant import users as auth
@@ -42,6 +49,11 @@ logger = logging.getLogger(__name__)
 
 CHAT_PATH = "/chat"
 CHAT_FILES = "chat_files"
+# The theme the widget reads: with no font named, it fetches one from Google; an empty
+# stylesheet written inline keeps the host page's fonts and asks nothing of anyone.
+THEME_PATH = f"{CHAT_PATH}/public/theme.json"
+NO_WEB_FONT = "data:text/css,"
+SOCKET_PATH = f"{CHAT_PATH}/ws/socket.io"
 
 # Opened in the browser as text, whatever their extension says.
 TEXT_SUFFIXES = {".md", ".txt", ".csv", ".xml", ".json", ".yaml", ".yml", ".rdf", ".ttl"}
@@ -170,12 +182,20 @@ def offline_html(html: str) -> str:
     return re.sub(r"<html\b([^>]*)\blang=\"[^\"]*\"", r'<html\1lang="fr"', html, count=1)
 
 
-class OfflinePages:
-    """Rewrites the HTML served under ``prefix`` with ``offline_html``.
+def offline_theme(theme: bytes) -> bytes:
+    """The theme without a web font to fetch (the widget fetches Google's when none is named)."""
+    parsed = json.loads(theme)
+    if not parsed.get("custom_fonts"):
+        parsed["custom_fonts"] = [NO_WEB_FONT]
+    return json.dumps(parsed, ensure_ascii=False).encode()
 
-    Chainlit's page links a web font and a KaTeX stylesheet from CDNs; a pure ASGI filter
-    (streamed API answers and websockets pass untouched) removes them before they reach the
-    browser.
+
+class OfflinePages:
+    """Rewrites the HTML served under ``prefix`` with ``offline_html``, and the theme.
+
+    Chainlit's page links a web font and a KaTeX stylesheet from CDNs, and its widget a web
+    font when the theme names none; a pure ASGI filter (streamed API answers and websockets
+    pass untouched) removes them before they reach the browser.
     """
 
     def __init__(self, app: ASGIApp, prefix: str = CHAT_PATH) -> None:
@@ -183,11 +203,12 @@ class OfflinePages:
         self.prefix = prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass everything through, except HTML pages under the prefix, rewritten whole."""
+        """Pass everything through, except HTML pages and the theme, rewritten whole."""
         path = scope.get("path", "") if scope["type"] == "http" else ""
         if not (path == self.prefix or path.startswith(self.prefix + "/")):
             await self.app(scope, receive, send)
             return
+        theme = path == self.prefix + "/public/theme.json"
         start: Message | None = None
         body = bytearray()
 
@@ -195,30 +216,101 @@ class OfflinePages:
             nonlocal start
             if message["type"] == "http.response.start":
                 content_type = Headers(raw=message["headers"]).get("content-type", "")
-                if content_type.startswith("text/html"):
+                if content_type.startswith("text/html") or (
+                    theme
+                    and content_type.startswith("application/json")
+                    and message["status"] == 200
+                ):
                     start = message
                     return
             elif message["type"] == "http.response.body" and start is not None:
                 body.extend(message.get("body", b""))
                 if message.get("more_body", False):
                     return
-                await self._send_page(start, bytes(body), send)
+                await self._send_rewritten(start, bytes(body), send, theme=theme)
                 return
             await send(message)
 
         await self.app(scope, receive, capture)
 
     @staticmethod
-    async def _send_page(start: Message, body: bytes, send: Send) -> None:
+    async def _send_rewritten(start: Message, body: bytes, send: Send, *, theme: bool) -> None:
         headers = MutableHeaders(raw=list(start["headers"]))
         if headers.get("content-encoding", "").lower() == "gzip":
             body = gzip.decompress(body)
             del headers["content-encoding"]
-        charset = "utf-8"
-        page = offline_html(body.decode(charset, errors="replace")).encode(charset)
+        if theme:
+            page = offline_theme(body)
+            for stale in ("etag", "last-modified"):  # the file's, not this body's
+                if stale in headers:
+                    del headers[stale]
+        else:
+            page = offline_html(body.decode("utf-8", errors="replace")).encode("utf-8")
         headers["content-length"] = str(len(page))
         await send({**start, "headers": headers.raw})
         await send({"type": "http.response.body", "body": page, "more_body": False})
+
+
+class SocketOrigins:
+    """The chat's socket opens only for this server's pages and the ``allowed`` origins.
+
+    Browsers apply no CORS to websockets; Chainlit's socket checks no origin. A page of
+    another origin is refused (403) before it reaches the socket.
+    """
+
+    def __init__(self, app: ASGIApp, allowed: Iterable[str] = (), path: str = SOCKET_PATH) -> None:
+        self.app = app
+        self.allowed = set(allowed)
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse a socket request from a page of an origin that is not allowed."""
+        if scope["type"] in ("http", "websocket") and scope.get("path", "").startswith(self.path):
+            headers = Headers(scope=scope)
+            origin = headers.get("origin")
+            if origin and origin not in self.allowed and origin not in _own_origins(scope):
+                logger.warning("Chat socket refused to a page of %s (api.allowed_origins)", origin)
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1008})
+                else:
+                    await _error(403, "origine_refusee", f"Origine « {origin} » non autorisée.")(
+                        scope, receive, send
+                    )
+                return
+        await self.app(scope, receive, send)
+
+
+def _own_origins(scope: Scope) -> set[str]:
+    """The origins a page of this server has, as this request shows them (proxy included)."""
+    headers = Headers(scope=scope)
+    scheme = "https" if scope.get("scheme") in ("https", "wss") else "http"
+    host = headers.get("host", "")
+    forwarded_scheme = headers.get("x-forwarded-proto", scheme).split(",")[0].strip()
+    forwarded_host = headers.get("x-forwarded-host", host).split(",")[0].strip()
+    return {f"{scheme}://{host}", f"{forwarded_scheme}://{forwarded_host}"}
+
+
+def allow_chat_origins(app: FastAPI, origins: list[str]) -> None:
+    """Only this server's pages and ``origins`` (``api.allowed_origins``) may use the chat.
+
+    Chainlit answers every origin its configuration lists (``allow_origins``, read when it
+    is imported) and leaves its socket open to all: its CORS follows the setting here,
+    before the chat serves anything, and ``SocketOrigins`` guards the socket. The API's own
+    CORS stays out of the chat's way (``create_app(..., cors_exempt=...)``).
+    """
+    import chainlit.config
+    import chainlit.server
+
+    chainlit.config.config.project.allow_origins = list(origins)
+    for middleware in chainlit.server.app.user_middleware:
+        if _is_cors(middleware):
+            middleware.kwargs["allow_origins"] = list(origins)
+    app.add_middleware(SocketOrigins, allowed=origins)
+
+
+def _is_cors(middleware: Middleware) -> bool:
+    found: object = middleware.cls
+    return found is CORSMiddleware
 
 
 def create_server_app(settings: Settings) -> FastAPI:
@@ -226,7 +318,7 @@ def create_server_app(settings: Settings) -> FastAPI:
 
     Chainlit keeps its state per process: call this once per process.
     """
-    app = create_app(settings)
+    app = create_app(settings, cors_exempt=(CHAT_PATH,))  # the chat answers its own CORS
     runtime = getattr(app.state, "runtime", None)
     if runtime is None:
         raise RuntimeError(
@@ -267,5 +359,6 @@ def create_server_app(settings: Settings) -> FastAPI:
     files.mkdir(parents=True, exist_ok=True)
     chainlit.config.FILES_DIRECTORY = files
     mount_chainlit(app, target=str(UI_ROOT / "chat.py"), path=CHAT_PATH)
+    allow_chat_origins(app, settings.api.allowed_origins)
     app.add_middleware(OfflinePages, prefix=CHAT_PATH)
     return app
