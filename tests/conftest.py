@@ -21,6 +21,7 @@ from indexing.pipeline import IndexingPipeline
 from indexing.sparse import FrenchBm25
 from indexing.store import QdrantStore, StoreConfig
 from tests.postgres import fresh_postgres_warehouse, postgres_warehouse  # noqa: F401
+from tests.servers import chromium  # noqa: F401
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 

@@ -7,7 +7,6 @@ words are scripted. Each request is recorded so tests can check the prompt.
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +16,8 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from tests.servers import free_port
+
 
 class FakeChatServer:
     """Serve ``/v1/chat/completions`` on 127.0.0.1 until stopped."""
@@ -24,7 +25,7 @@ class FakeChatServer:
     def __init__(self) -> None:
         self.replies: list[list[str]] = []  # each reply as the pieces to stream
         self.requests: list[dict[str, Any]] = []
-        self.port = _free_port()
+        self.port = free_port()
         self._server = uvicorn.Server(
             uvicorn.Config(self._app(), host="127.0.0.1", port=self.port, log_level="error")
         )
@@ -102,9 +103,3 @@ def _chunks(model: str, pieces: list[str]) -> Iterator[str]:
     }
     yield f"data: {json.dumps(done)}\n\n"
     yield "data: [DONE]\n\n"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

@@ -34,7 +34,6 @@ import pwd
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -45,6 +44,8 @@ from types import TracebackType
 from typing import NoReturn
 
 import pytest
+
+from tests.servers import free_port
 
 WAREHOUSE_DIR = Path(__file__).resolve().parent / "data" / "warehouse"
 WAREHOUSE_SQL = WAREHOUSE_DIR / "drhouse.sql"
@@ -148,13 +149,6 @@ def find_server_binaries() -> ServerBinaries | None:
         if psql is not None:
             return ServerBinaries(bindir, psql)
     return None
-
-
-def free_port() -> int:
-    """Port the kernel hands out for port 0 (tiny race window: start() retries on a clash)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _clean_env() -> dict[str, str]:

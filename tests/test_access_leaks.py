@@ -30,6 +30,7 @@ from assistant import factory
 from assistant.answering import sentences
 from assistant.users import hash_password
 from guardrails.access import Reader
+from tests.servers import environment as environment_variables
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo_corpus"
@@ -91,17 +92,8 @@ def environment(corpus: Path, model_dir: Path) -> Iterator[dict[str, str]]:
         "BOUSSOLE_UI__DOCUMENTS_ROOT": str(corpus),
         "BOUSSOLE_SECURITY__RATE_LIMIT": "1000000/minute",
     }
-    saved = {key: os.environ.get(key) for key in [*values, "QDRANT_URL"]}
-    os.environ.update(values)
-    os.environ.pop("QDRANT_URL", None)
-    try:
+    with environment_variables(values):
         yield values
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -39,6 +38,7 @@ from schemathesis.schemas import BaseSchema
 from assistant import factory
 from assistant.settings import DOCUMENT_KINDS, load_settings
 from tests.conftest import pii_redactor
+from tests.servers import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -65,12 +65,6 @@ OPERATIONS = {
 }
 MAX_EXAMPLES = 50  # requests drawn per operation (one for an operation without parameters)
 START_TIMEOUT_S = 120
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _write_settings(root: Path, model_dir: Path) -> Path:
@@ -119,7 +113,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> Iterato
             patch.delenv(name)
         _index(settings_file, root / "docs")
 
-    port = _free_port()
+    port = free_port()
     log = root / "serve.log"
     command = [sys.executable, "-c", "from ui.cli import main; main()"]
     with log.open("wb") as output:

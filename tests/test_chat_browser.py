@@ -16,7 +16,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import sqlite3
 import threading
 import time
@@ -28,19 +27,11 @@ import pytest
 from playwright.sync_api import Page, WebSocket, expect, sync_playwright
 from typer.testing import CliRunner
 
+from tests.servers import CHROMIUM_ARGS, free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo_corpus"
 DEMO_REGISTER = ROOT / "demo_conventions.yaml"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 QUESTION = "combien de temps pour avoir un accès VPN ?"
 EXPECTED_SOURCE = "postes et accès/Demander un accès VPN pour le télétravail.md"
 USER, PASSWORD = "marie.dupont", "un mot de passe de test assez long"
@@ -49,23 +40,6 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 TIMEOUT_MS = 60_000
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Path:
-    """Debian's Chromium; checked before the model or the index are prepared."""
-    if CHROMIUM.exists():
-        return CHROMIUM
-    message = f"{CHROMIUM} est absent : installez-le avec « apt-get install -y chromium »."
-    if os.environ.get("BOUSSOLE_REQUIRE_BROWSER") == "1":
-        pytest.fail(message + " (BOUSSOLE_REQUIRE_BROWSER=1)")
-    pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -104,7 +78,7 @@ def server(
     from assistant.settings import load_settings
     from ui.server import create_server_app
 
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         create_server_app(load_settings()),
         host="127.0.0.1",

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -34,19 +33,11 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 from typer.testing import CliRunner
 
+from tests.servers import CHROMIUM_ARGS, free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo_corpus"
 DEMO_REGISTER = ROOT / "demo_conventions.yaml"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 QUESTION = "combien de temps pour avoir un accès VPN ?"
 EXPECTED_SOURCE = "Demander un accès VPN pour le télétravail"  # the cited document
 PAGE_CONTEXT = {"label": "Accès à distance", "path_prefix": "postes et accès"}
@@ -75,23 +66,6 @@ SOCKET_PROBE = """base => new Promise(done => {
 })"""
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Path:
-    """Debian's Chromium; checked before the model or the index are prepared."""
-    if CHROMIUM.exists():
-        return CHROMIUM
-    message = f"{CHROMIUM} est absent : installez-le avec « apt-get install -y chromium »."
-    if os.environ.get("BOUSSOLE_REQUIRE_BROWSER") == "1":
-        pytest.fail(message + " (BOUSSOLE_REQUIRE_BROWSER=1)")
-    pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -140,7 +114,7 @@ def boussole(
     indexed = CliRunner().invoke(cli, ["index", str(DEMO)])
     assert indexed.exit_code == 0, indexed.output
 
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = (tmp_path / "serve.log").open("wb")
     command = [str(Path(sys.executable).parent / "boussole"), "serve"]

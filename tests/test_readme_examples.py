@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +21,8 @@ from pathlib import Path
 import httpx
 import pytest
 from typer.testing import CliRunner
+
+from tests.servers import environment, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -40,12 +41,6 @@ def readme_examples() -> list[tuple[str, str]]:
     ]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     folder = tmp_path_factory.mktemp("readme")
@@ -57,10 +52,7 @@ def served(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         "BOUSSOLE_CONVENTIONS__ROOT": str(DEMO),
         "BOUSSOLE_SECURITY__API_KEYS_FILE": str(folder / "keys.yaml"),
     }
-    saved = {key: os.environ.get(key) for key in [*values, "QDRANT_URL"]}
-    os.environ.update(values)
-    os.environ.pop("QDRANT_URL", None)
-    try:
+    with environment(values):
         from assistant.cli import app as cli
 
         runner = CliRunner()
@@ -76,7 +68,7 @@ def served(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         from assistant.api import create_app
         from assistant.settings import load_settings
 
-        port = _free_port()
+        port = free_port()
         server = uvicorn.Server(
             uvicorn.Config(create_app(load_settings()), host="127.0.0.1", port=port,
                            log_level="warning")
@@ -92,12 +84,6 @@ def served(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         finally:
             server.should_exit = True
             thread.join(timeout=30)
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def test_the_readme_has_curl_and_python_examples() -> None:

@@ -30,6 +30,7 @@ from tests.postgres import (
     Warehouse,
     find_planted,
 )
+from tests.servers import environment
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo_corpus"
@@ -74,22 +75,14 @@ def site(
         ),
         "utf-8",
     )
-    saved = {key: os.environ.get(key) for key in ("BOUSSOLE_SETTINGS", PASSWORD_ENV)}
-    os.environ["BOUSSOLE_SETTINGS"] = str(settings_file)
-    os.environ[PASSWORD_ENV] = postgres_warehouse.password
-    try:
+    values = {"BOUSSOLE_SETTINGS": str(settings_file), PASSWORD_ENV: postgres_warehouse.password}
+    with environment(values):
         from assistant.cli import app as cli
 
         result = CliRunner().invoke(cli, ["reindex"])
         assert result.exit_code == 0, result.output
         run = next(runs_newest_first(folder / "data" / "state"))
         yield {"settings": load_settings(), "run": run, "output": result.output}
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def warehouse_payloads(site: dict[str, Any], fields: list[str]) -> list[dict[str, Any]]:

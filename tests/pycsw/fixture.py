@@ -13,7 +13,6 @@ must create it: `python3 -m venv .venv-pycsw && .venv-pycsw/bin/pip install --re
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = ROOT / ".venv-pycsw" / "bin" / "python"
@@ -47,13 +48,6 @@ class PycswServer:
         if done.returncode:
             raise RuntimeError(f"pycsw load failed ({done.returncode}):\n{done.stderr}")
         return done.stderr
-
-
-def free_port() -> int:
-    """Port the kernel hands out for port 0 (tiny race window, fine on loopback)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager
