@@ -21,7 +21,7 @@ from assistant.answering import Answer, AnswerEvent, AnswerService, Writer
 from assistant.audit import AuditLog
 from assistant.conventions import ConventionCard, ConventionScope, ConventionSearch
 from assistant.datasets import DatasetCard, DatasetSearch, parse_bbox
-from assistant.links import CatalogueLinks, visible_conventions
+from assistant.links import CatalogueLinks
 from assistant.llm import make_writer
 from assistant.search import Hit, SearchService
 from assistant.security import (
@@ -499,14 +499,13 @@ def create_app(settings: Settings, *, cors_exempt: tuple[str, ...] = ()) -> Fast
                 "conventions.register_file)."
             )
         day = today or date.today()
-        search = runtime.search_service(reader)
-        linked = runtime.links(reader)
-        visible = {
-            convention.id
-            for convention in visible_conventions(
-                search, register.conventions, settings.access.default_groups.get("convention", [])
-            )
-        }
+        # One read of the register and the index: the links hold the rows the reader sees.
+        linked = CatalogueLinks.for_reader(
+            runtime.search_service(reader),
+            register.conventions,
+            settings.access.default_groups.get("convention", []),
+        )
+        visible = {convention.id for convention in linked.conventions}
         chosen = [
             convention
             for convention in register.select(
@@ -527,8 +526,6 @@ def create_app(settings: Settings, *, cors_exempt: tuple[str, ...] = ()) -> Fast
                     "fiches_catalogue": [
                         asdict(link) for link in linked.records_for(convention.datasets)
                     ]
-                    if linked
-                    else []
                 }
                 for convention in chosen
             ],
