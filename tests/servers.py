@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -52,3 +56,42 @@ def environment(
         for name in unset:
             patch.delenv(name, raising=False)
         yield
+
+
+@contextmanager
+def boussole_serve(env: Mapping[str, str], log: Path, *, timeout_s: float = 120) -> Iterator[str]:
+    """``boussole serve`` in its own process on a free loopback port, until ``/health`` says ok.
+
+    Yields its base address; the server is terminated on the way out (killed if it lingers).
+    The access log goes to ``log``: a pipe nobody reads would block the server.
+    """
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-c", "from ui.cli import main; main()", "serve"]
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [*command, "--host", "127.0.0.1", "--port", str(port)],
+            cwd=Path(__file__).resolve().parents[1],
+            env=dict(env),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            assert process.poll() is None, "le serveur s'est arrêté :\n" + log.read_text("utf-8")
+            assert time.monotonic() < deadline, f"pas de réponse sur {base} en {timeout_s:.0f} s"
+            try:
+                if httpx.get(f"{base}/health", timeout=5).json()["status"] == "ok":
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -17,9 +17,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,7 +35,7 @@ from schemathesis.schemas import BaseSchema
 from assistant import factory
 from assistant.settings import DOCUMENT_KINDS, load_settings
 from tests.conftest import pii_redactor
-from tests.servers import free_port
+from tests.servers import boussole_serve
 
 pytestmark = pytest.mark.slow
 
@@ -113,37 +110,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> Iterato
             patch.delenv(name)
         _index(settings_file, root / "docs")
 
-    port = free_port()
-    log = root / "serve.log"
-    command = [sys.executable, "-c", "from ui.cli import main; main()"]
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [*command, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            assert process.poll() is None, "le serveur s'est arrêté :\n" + log.read_text("utf-8")
-            assert time.monotonic() < deadline, f"pas de réponse sur {base} en {START_TIMEOUT_S} s"
-            try:
-                if httpx.get(f"{base}/health", timeout=5).json()["status"] == "ok":
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
+    with boussole_serve(env, root / "serve.log", timeout_s=START_TIMEOUT_S) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")

@@ -18,11 +18,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -33,7 +29,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 from typer.testing import CliRunner
 
-from tests.servers import CHROMIUM_ARGS, free_port
+from tests.servers import CHROMIUM_ARGS, boussole_serve
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo_corpus"
@@ -114,36 +110,10 @@ def boussole(
     indexed = CliRunner().invoke(cli, ["index", str(DEMO)])
     assert indexed.exit_code == 0, indexed.output
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = (tmp_path / "serve.log").open("wb")
-    command = [str(Path(sys.executable).parent / "boussole"), "serve"]
-    process = subprocess.Popen(
-        [*command, "--host", "127.0.0.1", "--port", str(port)],
-        env=os.environ.copy(),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert process.poll() is None, (tmp_path / "serve.log").read_text()
-            assert time.monotonic() < deadline, "le serveur n'a pas démarré en 120 s"
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.3)
+    with boussole_serve(os.environ, tmp_path / "serve.log") as base:
         page = HOST_PAGE.format(boussole=base)
         (tmp_path / "portail" / "index.html").write_text(page, encoding="utf-8")
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 def _screenshot(page: Page, tmp_path: Path, name: str) -> Path:
