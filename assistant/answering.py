@@ -23,6 +23,7 @@ from assistant.query import QueryExpander
 from assistant.search import Hit, SearchService
 from assistant.settings import AnswerSettings, SearchMode
 from connectors.text import fold
+from guardrails.injection import instruction_in
 from indexing.sparse import FrenchBm25
 from indexing.store import SearchFilters
 
@@ -37,13 +38,18 @@ class Citation:
     """A numbered source: what ``[n]`` in an answer points to."""
 
     number: int
-    source_path: str
+    source_path: str  # the key that opens the file (``/documents/...``): never shown
     title: str
     kind: str
     page: int | None
     heading: str | None
     quote: str  # the sentences the answer relies on (the passage's start for an LLM)
     passage: str  # the whole passage, to show beside the answer
+    display_path: str = ""  # the path people see, names in it replaced
+
+    def __post_init__(self) -> None:
+        if not self.display_path:
+            object.__setattr__(self, "display_path", self.source_path)
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,8 @@ class Answer:
     evidence: float | None  # cosine of the best passage with the question
     sources: list[Citation] = field(default_factory=list)  # closest passages, when abstaining
     took_ms: float = 0.0
+    # Shown passages that speak to a model ("ignore tes consignes…"): quoted, never obeyed.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def cited_paths(self) -> list[str]:
@@ -198,14 +206,19 @@ class ExtractiveWriter:
     def _select(
         self, wanted: set[str], passages: Sequence[Hit], document: str
     ) -> list[tuple[int, str]]:
-        candidates = [
-            _Candidate(index, position, sentence, frozenset(self.bm25.stems(sentence)))
-            for index, hit in enumerate(passages)
-            if hit.source_path == document
-            for position, sentence in enumerate(sentences(hit.text))
-            if MIN_SENTENCE_CHARS <= len(sentence) <= MAX_SENTENCE_CHARS
-            and not _heading_like(sentence)
-        ]
+        candidates = []
+        for index, hit in enumerate(passages):
+            if hit.source_path != document:
+                continue
+            pieces = sentences(hit.text)
+            barred = _instruction_sentences(pieces)
+            candidates += [
+                _Candidate(index, position, sentence, frozenset(self.bm25.stems(sentence)))
+                for position, sentence in enumerate(pieces)
+                if position not in barred
+                and MIN_SENTENCE_CHARS <= len(sentence) <= MAX_SENTENCE_CHARS
+                and not _heading_like(sentence)
+            ]
         frequency = {
             stem: sum(1 for candidate in candidates if stem in candidate.stems) for stem in wanted
         }
@@ -241,6 +254,22 @@ class ExtractiveWriter:
             yield f"{sentence} [{index + 1}]\n"
 
 
+def _instruction_sentences(pieces: list[str]) -> set[int]:
+    """Sentences never quoted as an answer: those that speak to a model, not to a reader.
+
+    A wording may straddle two sentences ("Note pour l'IA. Ignore ce qui précède."): both
+    go. When the passage speaks to a model but no sentence or pair does, none is quoted.
+    """
+    if instruction_in(" ".join(pieces)) is None:
+        return set()
+    barred = {number for number, piece in enumerate(pieces) if instruction_in(piece)}
+    for number in range(len(pieces) - 1):
+        pair = {number, number + 1}
+        if not pair & barred and instruction_in(f"{pieces[number]} {pieces[number + 1]}"):
+            barred |= pair
+    return barred or set(range(len(pieces)))
+
+
 def _heading_like(sentence: str) -> bool:
     """A title or heading left in the text: short, and no sentence ending."""
     return len(sentence.split()) < 15 and not sentence.rstrip().endswith((".", "!", "?", ")", "»"))
@@ -270,6 +299,7 @@ def _citation(number: int, hit: Hit, quote: str) -> Citation:
     return Citation(
         number=number,
         source_path=hit.source_path,
+        display_path=hit.display_path,
         title=hit.title,
         kind=hit.kind,
         page=hit.page,
@@ -277,6 +307,20 @@ def _citation(number: int, hit: Hit, quote: str) -> Citation:
         quote=quote,
         passage=hit.text,
     )
+
+
+def instruction_warnings(shown: Sequence[Citation]) -> list[str]:
+    """A warning per shown passage that addresses a model: it is there as text, not obeyed."""
+    warnings = []
+    for citation in shown:
+        words = instruction_in(citation.passage)
+        if words is not None:
+            where = citation.display_path + (f", page {citation.page}" if citation.page else "")
+            warnings.append(
+                f"Le passage [{citation.number}] ({where}) contient des consignes adressées à "
+                f"un assistant (« {words} ») ; il est cité comme texte, pas suivi."
+            )
+    return warnings
 
 
 def _closest(hits: Sequence[Hit], limit: int = 3) -> list[Citation]:
@@ -345,6 +389,7 @@ class AnswerService:
                 yield AnswerEvent("text", text=("\n\n" if text else "") + ABSTENTION)
             text = ABSTENTION
         citations = self._citations(text, passages, cited)
+        sources = _closest(hits) if abstained else []
         answer = Answer(
             question=result.query,
             text=text,
@@ -352,8 +397,9 @@ class AnswerService:
             abstained=abstained,
             backend=self.writer.name,
             evidence=round(evidence, 4) if evidence is not None else None,
-            sources=_closest(hits) if abstained else [],
+            sources=sources,
             took_ms=round((time.perf_counter() - started) * 1000, 1),
+            warnings=instruction_warnings(sources if abstained else citations),
         )
         yield AnswerEvent("answer", answer=answer)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+import re
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 from datetime import date
@@ -15,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant import factory
 from assistant.answering import Answer, AnswerEvent, AnswerService, Writer
@@ -32,6 +34,7 @@ from assistant.security import (
     RateLimiter,
     ScopedCors,
     SecurityHeaders,
+    check_metrics_reader,
     check_secrets,
     header_identity,
     load_api_keys,
@@ -73,7 +76,12 @@ class HitOut(BaseModel):
 
     rank: int
     score: float
-    source_path: str
+    source_path: str = Field(
+        description="Clé du document pour /documents/… ; à ne pas afficher : display_path"
+    )
+    display_path: str = Field(
+        description="Chemin à afficher, les noms de personnes qu'il contenait remplacés"
+    )
     title: str
     kind: str
     page: int | None
@@ -130,6 +138,119 @@ class ErrorOut(BaseModel):
     message: str
 
 
+class FieldError(BaseModel):
+    """One field of a request that cannot be used, and why (in French)."""
+
+    champ: str
+    erreur: str
+
+
+class ValidationErrorOut(ErrorOut):
+    """Error body of a request whose fields cannot be used."""
+
+    details: list[FieldError]
+
+
+# Every error the API answers has the same shape ({code, message}, French).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **{status: {"model": ErrorOut} for status in (400, 401, 403, 404, 413, 429, 500, 503)},
+    422: {"model": ValidationErrorOut},
+}
+# Starlette's own refusals (unreadable body, unknown route, wrong method), in French.
+HTTP_ERRORS = {
+    400: (
+        "corps_illisible",
+        "Corps de requête illisible : envoyez un objet JSON valide, encodé en UTF-8 et sans "
+        "imbrication excessive.",
+    ),
+    404: ("route_inconnue", "Adresse inconnue : la liste des routes de l'API est sur /docs."),
+    405: (
+        "methode_non_autorisee",
+        "Méthode non autorisée pour cette adresse : la liste des routes de l'API est sur /docs.",
+    ),
+}
+# Pydantic's error types, said in French (its own messages are English).
+FIELD_ERRORS = {
+    "missing": "champ obligatoire",
+    "string_type": "texte attendu",
+    "string_unicode": "texte attendu",
+    "string_too_short": "au moins {min_length} caractère(s)",
+    "string_too_long": "au plus {max_length} caractères",
+    "string_pattern_mismatch": "valeur non reconnue (forme attendue : {pattern})",
+    "too_short": "au moins {min_length} élément(s)",
+    "too_long": "au plus {max_length} éléments",
+    "int_type": "nombre entier attendu",
+    "int_parsing": "nombre entier attendu",
+    "int_from_float": "nombre entier attendu",
+    "float_type": "nombre attendu",
+    "float_parsing": "nombre attendu",
+    "greater_than_equal": "doit valoir au moins {ge}",
+    "greater_than": "doit dépasser {gt}",
+    "less_than_equal": "doit valoir au plus {le}",
+    "less_than": "doit rester sous {lt}",
+    "bool_type": "booléen attendu (true ou false)",
+    "bool_parsing": "booléen attendu (true ou false)",
+    "list_type": "liste attendue",
+    "dict_type": "objet JSON attendu",
+    "model_type": "objet JSON attendu",
+    "model_attributes_type": "objet JSON attendu",
+    "enum": "valeur attendue parmi : {expected}",
+    "literal_error": "valeur attendue parmi : {expected}",
+    "date_type": "date attendue (AAAA-MM-JJ)",
+    "date_parsing": "date attendue (AAAA-MM-JJ)",
+    "date_from_datetime_parsing": "date attendue (AAAA-MM-JJ)",
+    "date_from_datetime_inexact": "date attendue (AAAA-MM-JJ), sans heure",
+    "extra_forbidden": "champ inconnu",
+}
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+_LOCATIONS = {"body", "query", "path", "header", "cookie"}
+
+
+def field_name(loc: Iterable[Any]) -> str:
+    """A field as the caller wrote it (``filters.kind[0]``), from a validation error's ``loc``.
+
+    Only the schema's names and list positions: never a byte offset, never a key the
+    caller made up.
+    """
+    name = ""
+    for index, part in enumerate(loc):
+        if index == 0 and part in _LOCATIONS:
+            continue
+        if isinstance(part, int):
+            name += f"[{part}]"
+        elif isinstance(part, str) and _FIELD_NAME.fullmatch(part):
+            name += f".{part}" if name else part
+    return name or "(corps)"
+
+
+def field_error(error: Mapping[str, Any]) -> str:
+    """What is wrong with one field, in French (a generic phrase for the rare types)."""
+    context = {
+        key: str(value).replace(" or ", " ou ")
+        for key, value in (error.get("ctx") or {}).items()
+        if isinstance(value, (str, int, float))
+    }
+    try:
+        return FIELD_ERRORS[str(error.get("type"))].format(**context)
+    except (KeyError, IndexError):
+        return "valeur invalide"
+
+
+def unreadable_json(exc: RequestValidationError) -> str | None:
+    """Where a body that is not JSON breaks (line, column), None when the body is JSON."""
+    for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            document = exc.body if isinstance(exc.body, str) else ""
+            offset = error["loc"][-1] if isinstance(error["loc"][-1], int) else 0
+            line = document.count("\n", 0, offset) + 1
+            column = offset - (document.rfind("\n", 0, offset) + 1) + 1
+            return (
+                f"Corps de requête illisible : ce n'est pas du JSON valide (ligne {line}, "
+                f"colonne {column})."
+            )
+    return None
+
+
 class Runtime:
     """Parts built once at start-up, shared by the API and the chat (``app.state.runtime``).
 
@@ -158,7 +279,10 @@ class Runtime:
 
     def reader(self, request: Request) -> Reader:
         """Who calls: an API key, a trusted proxy's user, another identity, else anonymous."""
-        key = presented_key(request.headers)
+        proxy_login = bool(self.settings.security.trusted_proxies) and (
+            header_identity(request.headers) is not None
+        )
+        key = presented_key(request.headers, proxy_login=proxy_login)
         if key is not None:
             if self.api_keys is None:
                 raise AuthenticationError(
@@ -207,11 +331,23 @@ class Runtime:
             logger.warning("Conventions register unavailable for links: %s", exc.message)
             return None
 
-    def audit(self, reader: Reader, endpoint: str, query: str, documents: Iterable[str]) -> None:
-        """One line of the audit log (when it is on)."""
+    def audit(
+        self,
+        reader: Reader,
+        endpoint: str,
+        query: str,
+        documents: Iterable[str],
+        *,
+        address: str | None = None,
+    ) -> None:
+        """One line of the audit log (when it is on); ``address``: the caller's client."""
         if self.audit_log is not None:
             self.audit_log.record(
-                user=reader.name, endpoint=endpoint, query=query, documents=documents
+                user=reader.name,
+                endpoint=endpoint,
+                query=query,
+                documents=documents,
+                address=address,
             )
 
 
@@ -253,6 +389,14 @@ def caller(request: Request) -> Reader:
 Caller = Annotated[Reader, Depends(caller)]
 
 
+def client_address(request: Request) -> str:
+    """The caller's address: the peer, or what a trusted proxy forwarded (``IdentityHeaders``)."""
+    return request.client.host if request.client else "inconnu"
+
+
+Address = Annotated[str, Depends(client_address)]
+
+
 def documents_of(hits: Iterable[Hit]) -> list[str]:
     """The ids of the documents behind some hits, for the audit log."""
     return [str(hit.payload.get("doc_id") or hit.source_path) for hit in hits]
@@ -287,7 +431,7 @@ def create_app(settings: Settings, *, cors_exempt: tuple[str, ...] = ()) -> Fast
         "conventions de la Province Sud. Les chemins renvoyés sont relatifs à la racine indexée.",
         version="0.1.0",
         lifespan=lifespan,
-        responses={400: {"model": ErrorOut}, 503: {"model": ErrorOut}},
+        responses=ERROR_RESPONSES,
     )
     app.state.runtime = runtime  # the chat (ui/server.py) shares these parts
     app.add_middleware(SecurityHeaders, framers=settings.api.allowed_origins)
@@ -301,29 +445,48 @@ def create_app(settings: Settings, *, cors_exempt: tuple[str, ...] = ()) -> Fast
             max_age=600,
         )
     app.add_middleware(BodyLimit, limit=settings.api.max_request_bytes)
-    app.add_middleware(IdentityHeaders, trusted=settings.security.trusted_proxies)
     app.add_middleware(UsageMiddleware, metrics=runtime.usage)
+    # Outermost: the client, the scheme and the identity are settled before anyone reads them.
+    app.add_middleware(IdentityHeaders, trusted=settings.security.trusted_proxies)
 
     @app.exception_handler(BoussoleError)
     async def _domain_error(_: Request, exc: BoussoleError) -> JSONResponse:
+        wait = getattr(exc, "retry_after", None)
         return JSONResponse(
-            status_code=exc.http_status, content={"code": exc.code, "message": exc.message}
+            status_code=exc.http_status,
+            content={"code": exc.code, "message": exc.message},
+            headers={"Retry-After": str(wait)} if wait is not None else None,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, message = HTTP_ERRORS.get(
+            exc.status_code, ("requete_refusee", f"Requête refusée (HTTP {exc.status_code}).")
+        )
+        return JSONResponse(
+            status_code=exc.status_code,
+            content={"code": code, "message": message},
+            headers=exc.headers,
         )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = [".".join(str(p) for p in error["loc"] if p != "body") for error in exc.errors()]
+        unreadable = unreadable_json(exc)
+        if unreadable is not None:
+            return JSONResponse(
+                status_code=400, content={"code": "corps_illisible", "message": unreadable}
+            )
+        details = [
+            {"champ": field_name(error["loc"]), "erreur": field_error(error)}
+            for error in exc.errors()
+        ]
+        fields = ", ".join(dict.fromkeys(detail["champ"] for detail in details))
         return JSONResponse(
             status_code=422,
             content={
                 "code": "requete_invalide",
-                "message": "Requête invalide : vérifiez le(s) champ(s) "
-                + ", ".join(f or "(corps)" for f in fields)
-                + ".",
-                "details": [
-                    {"champ": f, "erreur": error["msg"]}
-                    for f, error in zip(fields, exc.errors(), strict=True)
-                ],
+                "message": f"Requête invalide : vérifiez le(s) champ(s) {fields}.",
+                "details": details,
             },
         )
 
@@ -340,9 +503,16 @@ def create_app(settings: Settings, *, cors_exempt: tuple[str, ...] = ()) -> Fast
         summary="Dernière réindexation et usage par application, au format Prometheus",
         response_class=PlainTextResponse,
     )
-    def metrics() -> str:
+    def metrics(request: Request) -> str:
         from assistant.metrics import render
 
+        reader = runtime.reader(request)  # a bad credential is refused, even from here
+        request.state.reader = reader
+        try:
+            check_metrics_reader(reader, client_address(request), settings)
+        except BoussoleError:
+            runtime.admit(reader, request)  # refusals count against the rate; scrapes do not
+            raise
         store = runtime.store
         chunks = store.count() if store is not None else 0
         return render(settings.data_dir / "state", chunks) + runtime.usage.render()
@@ -363,7 +533,7 @@ def create_app(settings: Settings, *, cors_exempt: tuple[str, ...] = ()) -> Fast
         }
 
     @app.post("/search", response_model=SearchResponse, summary="Chercher des passages")
-    async def search(request: SearchRequest, reader: Caller) -> SearchResponse:
+    async def search(request: SearchRequest, reader: Caller, address: Address) -> SearchResponse:
         filters = SearchFilters(
             kinds=tuple(request.filters.kind), path_prefix=request.filters.path_prefix
         )
@@ -374,7 +544,7 @@ def create_app(settings: Settings, *, cors_exempt: tuple[str, ...] = ()) -> Fast
             mode=request.mode,
             filters=filters,
         )
-        runtime.audit(reader, "/search", request.query, documents_of(result.hits))
+        runtime.audit(reader, "/search", request.query, documents_of(result.hits), address=address)
         return SearchResponse(
             query=result.query,
             mode=result.mode,
@@ -388,7 +558,7 @@ def create_app(settings: Settings, *, cors_exempt: tuple[str, ...] = ()) -> Fast
         summary="Répondre à une question, avec citations",
         responses={200: {"content": {"text/event-stream": {}}}},
     )
-    async def ask(request: AskRequest, http: Request, reader: Caller) -> Any:
+    async def ask(request: AskRequest, http: Request, reader: Caller, address: Address) -> Any:
         answerer = runtime.answer_service(reader)
         filters = SearchFilters(
             kinds=tuple(request.filters.kind), path_prefix=request.filters.path_prefix
@@ -396,7 +566,8 @@ def create_app(settings: Settings, *, cors_exempt: tuple[str, ...] = ()) -> Fast
 
         def audited(answer: Answer) -> Answer:
             shown = answer.sources if answer.abstained else answer.citations
-            runtime.audit(reader, "/ask", request.question, [c.source_path for c in shown])
+            documents = [c.source_path for c in shown]
+            runtime.audit(reader, "/ask", request.question, documents, address=address)
             return answer
 
         wants_stream = request.stream or "text/event-stream" in http.headers.get("accept", "")
@@ -420,6 +591,7 @@ def create_app(settings: Settings, *, cors_exempt: tuple[str, ...] = ()) -> Fast
         mode: SearchMode | None = None,
         *,
         reader: Caller,
+        address: Address,
     ) -> DatasetsResponse:
         finder = DatasetSearch(runtime.search_service(reader), links=runtime.links(reader))
         cards = await run_in_threadpool(
@@ -431,7 +603,8 @@ def create_app(settings: Settings, *, cors_exempt: tuple[str, ...] = ()) -> Fast
             updated_after=updated_after,
             mode=mode,
         )
-        runtime.audit(reader, "/datasets", q, [card.source_path for card in cards])
+        documents = [card.source_path for card in cards]
+        runtime.audit(reader, "/datasets", q, documents, address=address)
         return DatasetsResponse(query=q, cards=cards)
 
     @app.get(
@@ -454,6 +627,7 @@ def create_app(settings: Settings, *, cors_exempt: tuple[str, ...] = ()) -> Fast
         mode: SearchMode | None = None,
         *,
         reader: Caller,
+        address: Address,
     ) -> ConventionsSearchResponse:
         given = None
         if party or dataset or ends_before or ends_after:
@@ -470,7 +644,8 @@ def create_app(settings: Settings, *, cors_exempt: tuple[str, ...] = ()) -> Fast
             links=runtime.links(reader),
         )
         result = finder.search(q, today=today or date.today(), k=k, scope=given, mode=mode)
-        runtime.audit(reader, "/conventions/search", q, [c.source_path for c in result.cards])
+        documents = [c.source_path for c in result.cards]
+        runtime.audit(reader, "/conventions/search", q, documents, address=address)
         return ConventionsSearchResponse(
             query=q,
             filtres_appliques=result.understood,
@@ -491,6 +666,7 @@ def create_app(settings: Settings, *, cors_exempt: tuple[str, ...] = ()) -> Fast
         today: Annotated[date | None, Query(description="Date de référence (AAAA-MM-JJ)")] = None,
         *,
         reader: Caller,
+        address: Address,
     ) -> dict[str, Any]:
         register, _ = factory.load_conventions_register(settings)
         if register is None:
@@ -517,7 +693,8 @@ def create_app(settings: Settings, *, cors_exempt: tuple[str, ...] = ()) -> Fast
             )
             if convention.id in visible
         ]
-        runtime.audit(reader, "/conventions", party or dataset or "", [c.id for c in chosen])
+        asked = party or dataset or ""
+        runtime.audit(reader, "/conventions", asked, [c.id for c in chosen], address=address)
         return {
             "date": day.isoformat(),
             "conventions": [

@@ -1,6 +1,7 @@
 """The audit log: one JSON line per question, with who asked and which documents came back.
 
-Each line: ``time`` (UTC), ``user``, ``endpoint``, the question as ``audit.query`` says
+Each line: ``time`` (UTC), ``user``, ``address`` (the client: the peer, or the address a
+trusted proxy forwarded; null for the chat), ``endpoint``, the question as ``audit.query`` says
 (the text, a keyed hash — the same question always gives the same value, which nobody
 can read back without the key kept in the data folder — or nothing), and ``documents``:
 the ids of the documents returned. Files rotate (``audit.rotate_when``) and the last
@@ -56,11 +57,20 @@ class AuditLog:
             return "hmac-sha256:" + hmac.new(self.key, folded.encode(), hashlib.sha256).hexdigest()
         return None
 
-    def record(self, *, user: str, endpoint: str, query: str, documents: Iterable[str]) -> None:
+    def record(
+        self,
+        *,
+        user: str,
+        endpoint: str,
+        query: str,
+        documents: Iterable[str],
+        address: str | None = None,
+    ) -> None:
         """Write one line."""
         line = {
             "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "user": user,
+            "address": address,
             "endpoint": endpoint,
             "query": self.query_value(query),
             "documents": list(dict.fromkeys(documents)),

@@ -4,7 +4,7 @@
 
     with BoussoleClient("http://boussole.interne:8000", api_key="bsl_…") as boussole:
         answer = boussole.ask("combien de temps pour obtenir un accès VPN ?")
-        print(answer["text"], [c["source_path"] for c in answer["citations"]])
+        print(answer["text"], [c["display_path"] for c in answer["citations"]])
 
 Every method returns the API's JSON as plain dictionaries; an error answer raises
 ``BoussoleApiError`` with the API's stable ``code`` and its French ``message``.

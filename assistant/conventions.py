@@ -276,6 +276,11 @@ class ConventionCard:
     fields: dict[str, Any]  # name -> {valeur, source: registre|texte, page}
     passages: list[Passage]
     records: list[RecordLink] = field(default_factory=list)  # catalogue records it shares
+    display_path: str = ""  # ``source_path`` as people see it, names in it replaced
+
+    def __post_init__(self) -> None:
+        if not self.display_path:
+            object.__setattr__(self, "display_path", self.source_path)
 
     @classmethod
     def from_hits(cls, rank: int, hits: list[Hit], today: date) -> ConventionCard:
@@ -286,6 +291,7 @@ class ConventionCard:
             rank=rank,
             score=hits[0].score,
             source_path=hits[0].source_path,
+            display_path=hits[0].display_path,
             title=hits[0].title,
             convention_id=convention.get("id"),
             parties=list(fields.get("parties", {}).get("valeur") or []),

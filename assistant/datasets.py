@@ -41,6 +41,11 @@ class DatasetCard:
     # source application, refresh frequency, sensitivity, row estimate, last analyse.
     table: dict[str, Any] | None = None
     records: list[RecordLink] = field(default_factory=list)  # a table's catalogue records
+    display_path: str = ""  # ``source_path`` as people see it, names in it replaced
+
+    def __post_init__(self) -> None:
+        if not self.display_path:
+            object.__setattr__(self, "display_path", self.source_path)
 
     @classmethod
     def from_hit(cls, rank: int, hit: Hit) -> DatasetCard:
@@ -68,6 +73,7 @@ class DatasetCard:
             links=list(payload.get("links") or []),
             record_url=payload.get("record_url"),
             source_path=hit.source_path,
+            display_path=hit.display_path,
             standard=str(payload.get("standard") or hit.payload.get("file_type") or ""),
         )
 
@@ -109,6 +115,7 @@ class DatasetCard:
             links=[],
             record_url=None,
             source_path=hit.source_path,
+            display_path=hit.display_path,
             standard="entrepôt PostgreSQL",
             kind=WAREHOUSE,
             table=card,

@@ -21,6 +21,7 @@ from guardrails.access import AccessPolicy, AccessRule, Reader
 from guardrails.pii import PiiConfig, PiiRedactor
 from indexing.chunking import Chunker
 from indexing.embedding import DenseEmbedder, DenseModelSpec
+from indexing.path_seal import load_or_create_key
 from indexing.pipeline import IndexingPipeline
 from indexing.reindex import ReindexReport, Source, SourceStatus, files_source
 from indexing.sparse import FrenchBm25
@@ -50,6 +51,7 @@ def open_store(settings: Settings) -> QdrantStore:
             url=qdrant.url,
             api_key=qdrant.api_key.get_secret_value() if qdrant.api_key else None,
             timeout_s=qdrant.timeout_s,
+            path_key=load_or_create_key(settings.path_key_file),
         )
     )
 
@@ -127,8 +129,14 @@ def access_policy(settings: Settings) -> AccessPolicy:
 
 
 def files_connector(settings: Settings, root: Path, kind: str | None) -> FilesConnector:
-    """The files connector for a folder."""
-    return FilesConnector(root, kind=kind, kind_by_folder=settings.kind_by_folder)
+    """The files connector for a folder, with the per-file limits of the settings."""
+    return FilesConnector(
+        root,
+        kind=kind,
+        kind_by_folder=settings.kind_by_folder,
+        max_file_bytes=settings.files.max_file_bytes,
+        max_csv_rows=settings.files.max_csv_rows,
+    )
 
 
 def load_conventions_register(

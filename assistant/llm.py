@@ -4,6 +4,8 @@
 (vLLM, Ollama, llama.cpp server, the State's Albert API) through llama-index's
 ``OpenAILike``, streaming, with a French system prompt that keeps it to the numbered
 passages. Passages are data: the prompt tells the model to ignore instructions in them.
+The whole reply, connect to last word, has one deadline (``answer.openai.timeout_s``): the
+client's own timeout bounds each read only, and a server that drips never trips it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from assistant.answering import ExtractiveWriter, Writer
 from assistant.query import QueryExpander
 from assistant.search import Hit
 from assistant.settings import AnswerBackend, AnswerSettings
+from connectors.deadline import DeadlineExceeded, pieces_within
 from connectors.errors import ConfigurationError, ModelError
 from indexing.sparse import FrenchBm25
 
@@ -35,7 +38,7 @@ def passages_prompt(question: str, passages: Sequence[Hit]) -> str:
     """The user message: numbered passages with their source, then the question."""
     blocks = []
     for number, hit in enumerate(passages, start=1):
-        where = hit.source_path + (f", page {hit.page}" if hit.page else "")
+        where = hit.display_path + (f", page {hit.page}" if hit.page else "")
         heading = f" — {hit.heading}" if hit.heading else ""
         blocks.append(f"[{number}] ({where}{heading})\n{hit.text.strip()}")
     return "Passages :\n\n" + "\n\n".join(blocks) + f"\n\nQuestion : {question}"
@@ -46,21 +49,33 @@ class ChatWriter:
 
     name = "openai"
 
-    def __init__(self, llm: Any) -> None:
+    def __init__(self, llm: Any, timeout_s: float = 60.0) -> None:
         self.llm = llm
+        self.timeout_s = timeout_s  # the whole reply, retries included
 
     def stream(self, question: str, passages: Sequence[Hit]) -> Iterator[str]:
-        """The model's answer as it arrives."""
+        """The model's answer as it arrives, all of it within ``timeout_s``."""
         from llama_index.core.llms import ChatMessage
 
         messages = [
             ChatMessage(role="system", content=SYSTEM_PROMPT),
             ChatMessage(role="user", content=passages_prompt(question, passages)),
         ]
-        try:
+
+        def deltas() -> Iterator[str]:
             for response in self.llm.stream_chat(messages):
                 if response.delta:
                     yield response.delta
+
+        try:
+            yield from pieces_within(deltas, self.timeout_s)
+        except DeadlineExceeded as exc:
+            raise ModelError(
+                f"Le service de génération ({self.llm.api_base}) n'a pas envoyé sa réponse "
+                f"complète en {self.timeout_s:g} s. Vérifiez qu'il n'est pas surchargé, "
+                "augmentez answer.openai.timeout_s, ou revenez au réglage "
+                "answer.backend = extractive."
+            ) from exc
         except Exception as exc:  # the endpoint's own errors: say which, in French
             raise ModelError(
                 f"Le service de génération ({self.llm.api_base}) n'a pas répondu : "
@@ -90,7 +105,7 @@ def make_writer(
         is_chat_model=True,
         temperature=openai.temperature,
         max_tokens=openai.max_tokens,
-        timeout=openai.timeout_s,
+        timeout=openai.timeout_s,  # each read; ChatWriter bounds the whole reply
         max_retries=1,
     )
-    return ChatWriter(llm)
+    return ChatWriter(llm, timeout_s=openai.timeout_s)

@@ -23,7 +23,7 @@ class Hit:
 
     rank: int
     score: float
-    source_path: str
+    source_path: str  # the key that opens the file: never shown (it may hold a name)
     title: str
     kind: str
     page: int | None
@@ -31,6 +31,11 @@ class Hit:
     text: str
     payload: dict[str, Any]  # every stored field (catalogue cards read theirs from here)
     similarity: float | None = None  # cosine with the question (None in sparse mode)
+    display_path: str = ""  # the path people see, names in it replaced
+
+    def __post_init__(self) -> None:
+        if not self.display_path:
+            object.__setattr__(self, "display_path", self.source_path)
 
     @classmethod
     def from_payload(
@@ -41,6 +46,8 @@ class Hit:
             rank=rank,
             score=score,
             source_path=str(payload.get("source_path", "")),
+            # Indexes written before display paths existed have none (a reindex adds it).
+            display_path=str(payload.get("display_path") or payload.get("source_path", "")),
             title=str(payload.get("title", "")),
             kind=str(payload.get("kind", "")),
             page=payload.get("page"),

@@ -4,7 +4,11 @@
   ``security.api_keys_file``, each with its groups), or the user and groups a trusted
   reverse proxy names (``X-Remote-User`` / ``X-Remote-Groups``, believed only from the
   addresses of ``security.trusted_proxies``: ``IdentityHeaders`` removes them from any
-  other request before anything reads them), else nobody: public documents only.
+  other request before anything reads them), else nobody: public documents only. A
+  credential that is empty or of another kind (``Basic``…) is refused, never anonymous.
+- Addresses: the client is the connection's peer, or, when that peer is a trusted proxy,
+  the right-most address of ``X-Forwarded-For`` that is not one (``IdentityHeaders``
+  again): the rate limit, the audit log and the access log all read that one.
 - Limits: request bodies (``api.max_request_bytes``), requests per caller
   (``security.rate_limit``, with the ``limits`` library), security headers on every page.
 - Secrets: outside ``dev``, an example value ("change-me"…) stops the start.
@@ -34,7 +38,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.settings import Environment, Settings
 from connectors.errors import BoussoleError, ConfigurationError
-from guardrails.access import Reader
+from guardrails.access import Reader, normalise_groups
 
 logger = logging.getLogger(__name__)
 
@@ -65,11 +69,29 @@ class AuthenticationError(BoussoleError):
     http_status = 401
 
 
+class LoginRequiredError(BoussoleError):
+    """A route that serves no anonymous caller."""
+
+    code = "authentification_requise"
+    http_status = 401
+
+
+class AccessDeniedError(BoussoleError):
+    """A known caller outside the groups a route is for."""
+
+    code = "acces_refuse"
+    http_status = 403
+
+
 class RateLimitedError(BoussoleError):
-    """Too many requests from one caller."""
+    """Too many requests from one caller; ``retry_after``: seconds to wait (Retry-After)."""
 
     code = "trop_de_requetes"
     http_status = 429
+
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 # -- secrets -------------------------------------------------------------------------------
@@ -200,46 +222,172 @@ def header_identity(headers: Mapping[str, str]) -> tuple[str, tuple[str, ...]] |
     return identifier, tuple(group for group in groups if group)
 
 
-def presented_key(headers: Mapping[str, str]) -> str | None:
-    """An API key given with the request (``X-API-Key``, or a ``Bearer bsl_…``)."""
+ACCEPTED_CREDENTIALS = (
+    "donnez une clé d'API dans l'en-tête X-API-Key ou « Authorization: Bearer <clé> », "
+    "ou n'envoyez aucun de ces en-têtes (documents publics seulement)."
+)
+
+
+def presented_key(headers: Mapping[str, str], *, proxy_login: bool = False) -> str | None:
+    """The API key given with the request (``X-API-Key`` or ``Bearer``); None when none is.
+
+    A credential that cannot be a key (empty, ``Basic``, any other scheme) is refused
+    rather than read as anonymous: the caller meant to be someone. Behind a trusted proxy
+    that names the user (``proxy_login``), another scheme, or a bearer token that is no
+    Boussole key, is the proxy's own login, left to it.
+    """
     lowered = {key.lower(): value for key, value in headers.items()}
-    if lowered.get(API_KEY_HEADER.lower()):
-        return lowered[API_KEY_HEADER.lower()]
-    scheme, _, value = lowered.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and value.strip().startswith(KEY_PREFIX):
-        return value.strip()
-    return None
+    if API_KEY_HEADER.lower() in lowered:
+        key = lowered[API_KEY_HEADER.lower()].strip()
+        if not key:
+            raise AuthenticationError("Clé d'API vide : " + ACCEPTED_CREDENTIALS)
+        return key
+    if "authorization" not in lowered:
+        return None
+    scheme, _, value = lowered["authorization"].strip().partition(" ")
+    if scheme.lower() != "bearer":
+        if proxy_login and scheme:
+            return None
+        raise AuthenticationError(
+            "Type d'authentification refusé (seules les clés d'API sont acceptées) : "
+            + ACCEPTED_CREDENTIALS
+        )
+    if not value.strip():
+        raise AuthenticationError("Clé d'API vide : " + ACCEPTED_CREDENTIALS)
+    if proxy_login and not value.strip().startswith(KEY_PREFIX):
+        return None
+    return value.strip()
+
+
+# Headers only a reverse proxy may set: who the user is, and where the request came from.
+PROXY_HEADERS = frozenset(
+    name.encode()
+    for name in (
+        USER_HEADER.lower(),
+        GROUPS_HEADER.lower(),
+        "x-forwarded-for",
+        "x-forwarded-proto",
+        "x-forwarded-host",
+        "x-forwarded-port",
+        "x-forwarded-prefix",
+        "x-real-ip",
+        "forwarded",
+    )
+)
+UNKNOWN_CLIENT = "inconnu"
+
+
+def _ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address of one ``X-Forwarded-For`` hop (``a.b.c.d``, ``a.b.c.d:port``, ``[v6]:port``)."""
+    value = value.strip()
+    if value.startswith("["):
+        value = value[1:].partition("]")[0]
+    elif value.count(":") == 1:
+        value = value.partition(":")[0]
+    try:
+        return ipaddress.ip_address(value)
+    except ValueError:
+        return None
+
+
+def is_loopback(host: str) -> bool:
+    """Whether an address (a request's client) is this machine's loopback."""
+    address = _ip(host)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address is not None and address.is_loopback
 
 
 class IdentityHeaders:
-    """Drop the identity headers of requests that do not come from a trusted proxy.
+    """Believe the headers a reverse proxy sets only from ``security.trusted_proxies``.
 
-    Pure ASGI, in front of everything (API and chat): what the chat's header login and
-    the API read can only have been set by a configured proxy.
+    Pure ASGI, outermost (API and chat). From any other peer, the identity headers and the
+    ``X-Forwarded-*`` ones are removed before anything reads them; from a trusted proxy, the
+    client becomes the right-most ``X-Forwarded-For`` address that is not a trusted proxy
+    (earlier ones are whatever the client wrote) and the scheme ``X-Forwarded-Proto``'s.
+    The scope is changed in place, so that the server's access log shows that client.
+    Uvicorn's own proxy-header handling must stay off (``boussole serve`` does so): it
+    would replace the peer before this check, believing 127.0.0.1 by default.
     """
 
     def __init__(self, app: ASGIApp, trusted: Iterable[str]) -> None:
         self.app = app
         self.networks = [ipaddress.ip_network(item, strict=False) for item in trusted]
-        self.names = {USER_HEADER.lower().encode(), GROUPS_HEADER.lower().encode()}
+
+    def trusted_address(self, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        """Whether an address belongs to a configured proxy."""
+        return any(address in network for network in self.networks)
 
     def trusts(self, scope: Scope) -> bool:
         """Whether the peer of this connection is a configured proxy."""
         client = scope.get("client")
         if not client or not self.networks:
             return False
-        try:
-            address = ipaddress.ip_address(client[0])
-        except ValueError:
-            return False
-        return any(address in network for network in self.networks)
+        address = _ip(str(client[0]))
+        return address is not None and self.trusted_address(address)
+
+    def forwarded_client(self, hops: list[str]) -> str | None:
+        """The client a chain of ``X-Forwarded-For`` hops names; None when it names none.
+
+        Each proxy appends its peer: reading from the right, the first address that is no
+        trusted proxy is the one a trusted proxy saw. A hop that is no address there means
+        the chain cannot be believed: the client is unknown.
+        """
+        hops = [hop.strip() for hop in hops if hop.strip()]
+        for hop in reversed(hops):
+            address = _ip(hop)
+            if address is None:
+                return UNKNOWN_CLIENT
+            if not self.trusted_address(address):
+                return str(address)
+        first = _ip(hops[0]) if hops else None
+        return str(first) if first is not None else None
+
+    def believe(self, scope: Scope) -> None:
+        """Take the client and scheme a trusted proxy forwarded."""
+        hops: list[str] = []
+        proto = None
+        for name, value in scope["headers"]:
+            if name.lower() == b"x-forwarded-for":
+                hops += value.decode("latin-1").split(",")
+            elif name.lower() == b"x-forwarded-proto":
+                proto = value.decode("latin-1").split(",")[0].strip().lower()
+        client = self.forwarded_client(hops)
+        if client is not None:
+            scope["client"] = (client, 0)
+        if proto in ("http", "https"):
+            websocket = scope["type"] == "websocket"
+            scope["scheme"] = proto.replace("http", "ws") if websocket else proto
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass the request on, without identity headers unless a proxy sent it."""
-        if scope["type"] in ("http", "websocket") and not self.trusts(scope):
-            headers = [(k, v) for k, v in scope["headers"] if k.lower() not in self.names]
-            scope = {**scope, "headers": headers}
+        """Pass the request on, its proxy headers believed or removed."""
+        if scope["type"] in ("http", "websocket"):
+            if self.trusts(scope):
+                self.believe(scope)
+            else:
+                scope["headers"] = [
+                    (k, v) for k, v in scope["headers"] if k.lower() not in PROXY_HEADERS
+                ]
         await self.app(scope, receive, send)
+
+
+def check_metrics_reader(reader: Reader, client: str, settings: Settings) -> None:
+    """Refuse ``GET /metrics`` (API key names, usage) to whom the settings do not name.
+
+    ``client`` is the request's client as ``IdentityHeaders`` left it: the real peer, or the
+    address a trusted proxy forwarded (a request through a proxy is not a local one).
+    """
+    security = settings.security
+    wanted = set(normalise_groups(security.metrics_groups))
+    if wanted & set(reader.groups) or (security.metrics_from_loopback and is_loopback(client)):
+        return
+    where = "réglage security.metrics_groups : " + (", ".join(sorted(wanted)) or "aucun")
+    if reader.name == Reader.anonymous().name:
+        raise LoginRequiredError(
+            f"Les métriques demandent une clé d'API ou un compte d'un groupe autorisé ({where})"
+            + (", ou un appel depuis cette machine." if security.metrics_from_loopback else ".")
+        )
+    raise AccessDeniedError(f"Les métriques sont réservées à certains groupes ({where}).")
 
 
 # -- limits --------------------------------------------------------------------------------
@@ -257,7 +405,7 @@ class RateLimiter:
         if not self.limiter.hit(self.item, caller):
             stats = self.limiter.get_window_stats(self.item, caller)
             wait = max(1, int(stats.reset_time - time.time()))
-            raise RateLimitedError(f"Trop de requêtes : réessayez dans {wait} s.")
+            raise RateLimitedError(f"Trop de requêtes : réessayez dans {wait} s.", wait)
 
 
 async def _send_error(send: Send, status: int, code: str, message: str) -> None:

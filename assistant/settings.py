@@ -19,6 +19,8 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validat
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from connectors.errors import ConfigurationError
+from connectors.formats.csv import DEFAULT_MAX_ROWS as DEFAULT_MAX_CSV_ROWS
+from connectors.safe_files import DEFAULT_MAX_FILE_BYTES
 from guardrails.policy import ALL_ENTITIES as PII_ENTITIES
 from guardrails.policy import DEFAULT_ALLOW_LIST as PII_ALLOW_LIST
 
@@ -103,7 +105,7 @@ class OpenAISettings(BaseModel):
     api_key: SecretStr | None = None  # BOUSSOLE_ANSWER__OPENAI__API_KEY
     temperature: float = Field(default=0.1, ge=0, le=2)
     max_tokens: int = Field(default=600, ge=16, le=8192)
-    timeout_s: float = Field(default=60, gt=0)
+    timeout_s: float = Field(default=60, gt=0)  # the whole reply, not each read
 
 
 class AnswerSettings(BaseModel):
@@ -151,6 +153,13 @@ class PiiSettings(BaseModel):
         return value
 
 
+class FilesSettings(BaseModel):
+    """What one file of an indexed folder may cost a run (``boussole index``, reindex)."""
+
+    max_file_bytes: int = Field(default=DEFAULT_MAX_FILE_BYTES, ge=1024)  # beyond: skipped
+    max_csv_rows: int = Field(default=DEFAULT_MAX_CSV_ROWS, ge=1)  # data rows; beyond: skipped
+
+
 class ConventionsSettings(BaseModel):
     """The DPO's register of data-exchange conventions."""
 
@@ -179,7 +188,7 @@ class SourceSettings(BaseModel):
     kind: str | None = None  # files: procedure, catalogue or convention (default: by folder)
     groups: list[str] = Field(default_factory=list)  # access groups of its documents
     page_size: int = Field(default=50, ge=1, le=500)  # csw
-    timeout_s: float = Field(default=30, gt=0)  # csw
+    timeout_s: float = Field(default=30, gt=0)  # csw: each request, whole answer included
     # csw: ask only for records modified since the last complete harvest (faster on a large
     # catalogue, but records deleted from it stay until a `--full` run).
     incremental: bool = False
@@ -286,10 +295,15 @@ class SecuritySettings(BaseModel):
     # API keys: YAML ``keys: {name: {hash: "sha256:<hex>", groups: [...]}}``;
     # ``boussole keys add NAME --groups a,b`` writes one and prints the key once.
     api_keys_file: Path | None = None
-    # Reverse proxies whose X-Remote-User / X-Remote-Groups headers are believed (addresses
-    # or networks); these headers from anyone else are removed before anything reads them.
+    # Reverse proxies whose X-Remote-User / X-Remote-Groups and X-Forwarded-For / -Proto /
+    # -Host headers are believed (addresses or networks); these headers from anyone else are
+    # removed before anything reads them.
     trusted_proxies: list[str] = Field(default_factory=list)
     rate_limit: str = "120/minute"  # per caller (limits' notation: "10/second", "1000/hour")
+    # Who may read GET /metrics (usage per API key name): readers of these groups, and any
+    # caller on this machine (loopback peer, never a forwarded address) when allowed.
+    metrics_groups: list[str] = Field(default_factory=lambda: ["admin"])
+    metrics_from_loopback: bool = True
 
     @field_validator("rate_limit")
     @classmethod
@@ -354,6 +368,7 @@ class Settings(BaseSettings):
     chunking: ChunkingSettings = ChunkingSettings()
     search: SearchSettings = SearchSettings()
     pii: PiiSettings = PiiSettings()
+    files: FilesSettings = FilesSettings()
     conventions: ConventionsSettings = ConventionsSettings()
     answer: AnswerSettings = AnswerSettings()
     sources: list[SourceSettings] = Field(default_factory=list)
@@ -393,6 +408,11 @@ class Settings(BaseSettings):
     def models_dir(self) -> Path:
         """Folder where prepared models are cached."""
         return self.data_dir / "models"
+
+    @property
+    def path_key_file(self) -> Path:
+        """The key that seals paths naming a person in the index (``indexing.path_seal``)."""
+        return self.data_dir / "state" / "path.key"
 
     @property
     def audit_file(self) -> Path:

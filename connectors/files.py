@@ -3,10 +3,16 @@
 A text file (.md .txt .html .pdf .docx) is one document; a catalogue file (ISO 19139 or
 19115-3 XML, DCAT RDF/Turtle/JSON-LD, CKAN or GeoNetwork JSON) holds one document per
 record, even when it holds many (a CSW response, a DCAT catalogue).
+
+Only regular files whose real path lies inside the root are read (``connectors.safe_files``):
+a link leading out, a pipe, a socket or a device is skipped with its reason. Links to
+folders are not walked (``os.walk``'s default): one inside the root would read its files
+twice, under two names; one leading out is reported as skipped.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -20,12 +26,19 @@ from connectors.base import SkippedDocument, SourceDocument, UnchangedFile
 from connectors.catalogue.document import catalogue_documents
 from connectors.catalogue.formats import parse_catalogue
 from connectors.errors import SourceError
-from connectors.formats.csv import parse_csv
+from connectors.formats.csv import DEFAULT_MAX_ROWS, parse_csv
 from connectors.formats.docx import parse_docx
 from connectors.formats.html import parse_html
 from connectors.formats.pdf import parse_pdf
 from connectors.formats.structure import ParsedFile, UnreadableFile
 from connectors.formats.text import parse_markdown, parse_text
+from connectors.safe_files import (
+    DEFAULT_MAX_FILE_BYTES,
+    FileTooLarge,
+    UnsafeFile,
+    check_file,
+    read_file,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +54,7 @@ PARSERS: dict[str, Callable[[bytes], ParsedFile]] = {
 }
 CATALOGUE_SUFFIXES = (".xml", ".rdf", ".json", ".jsonld", ".ttl")
 DEFAULT_KIND = "procedure"
+INDEXED = "dossier indexé"  # the root, as skip reasons name it
 Item = SourceDocument | SkippedDocument
 
 
@@ -59,7 +73,8 @@ def relative_id(root: Path, path: Path) -> str:
     return unicodedata.normalize("NFC", path.relative_to(root).as_posix())
 
 
-def _title_from_name(path: Path) -> str:
+def title_from_name(path: Path) -> str:
+    """A title for a document that has none: its file name, as words."""
     stem = path.stem.replace("_", " ").replace("-", " ").strip()
     return stem[:1].upper() + stem[1:] if stem else path.name
 
@@ -73,10 +88,14 @@ class FilesConnector:
         *,
         kind: str | None = None,
         kind_by_folder: Mapping[str, str] | None = None,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+        max_csv_rows: int = DEFAULT_MAX_ROWS,
     ) -> None:
         self.root = root
         self.kind = kind
         self.kind_by_folder = dict(kind_by_folder or {})
+        self.max_file_bytes = max_file_bytes
+        self.parsers = PARSERS | {".csv": functools.partial(parse_csv, max_rows=max_csv_rows)}
 
     def kind_of(self, relative: Path) -> str:
         """The document kind: given, else from the first folder the settings map."""
@@ -89,14 +108,28 @@ class FilesConnector:
         return DEFAULT_KIND
 
     def paths(self) -> list[Path]:
-        """Files below the root in a stable order, hidden files and folders left out."""
+        """Files below the root in a stable order, hidden files and folders left out.
+
+        A link to a folder is not walked; one that leads out of the root is listed, so
+        that ``read`` reports it as skipped.
+        """
         if not self.root.is_dir():
             raise SourceError(f"Dossier introuvable ou illisible : {self.root}")
         found: list[Path] = []
         for folder, dirs, files in os.walk(self.root):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            visible = sorted(d for d in dirs if not d.startswith("."))
+            dirs[:] = [d for d in visible if not (Path(folder) / d).is_symlink()]
+            linked = [Path(folder) / d for d in visible if d not in dirs]
+            found.extend(link for link in linked if not self._inside(link))
             found.extend(Path(folder) / name for name in sorted(files) if not name.startswith("."))
         return found
+
+    def _inside(self, path: Path) -> bool:
+        try:
+            real = Path(os.path.realpath(path, strict=True))
+        except (OSError, RuntimeError):
+            return False
+        return real.is_relative_to(os.path.realpath(self.root))
 
     def scan(self) -> Iterator[Item]:
         """Yield each document of each file, or the reason it was skipped."""
@@ -126,27 +159,34 @@ class FilesConnector:
     def _load(self, path: Path) -> _Loaded | SkippedDocument:
         doc_id = relative_id(self.root, path)
         suffix = path.suffix.lower()
-        if suffix not in PARSERS and suffix not in CATALOGUE_SUFFIXES:
-            formats = " ".join(
-                sorted({ext for ext in (*PARSERS, *CATALOGUE_SUFFIXES) if ext != ".markdown"})
-            )
-            return SkippedDocument(
-                doc_id,
-                f"extension non prise en charge ({suffix or 'aucune'}) ; formats lus : {formats}",
-            )
         try:
-            stat = path.stat()
-            data = path.read_bytes()
+            check_file(path, [self.root], INDEXED)  # before the extension: a link out says so
+            if suffix not in PARSERS and suffix not in CATALOGUE_SUFFIXES:
+                formats = " ".join(
+                    sorted({ext for ext in (*PARSERS, *CATALOGUE_SUFFIXES) if ext != ".markdown"})
+                )
+                return SkippedDocument(
+                    doc_id,
+                    f"extension non prise en charge ({suffix or 'aucune'}) ; formats lus : "
+                    f"{formats}",
+                )
+            read = read_file(path, [self.root], self.max_file_bytes, INDEXED)
+        except FileTooLarge as exc:
+            return SkippedDocument(
+                doc_id, f"{exc.reason} ; réglage files.max_file_bytes pour relever la limite"
+            )
+        except UnsafeFile as exc:
+            return SkippedDocument(doc_id, exc.reason)
         except FileNotFoundError:
             return SkippedDocument(doc_id, "fichier disparu pendant l'indexation")
         except PermissionError:
             return SkippedDocument(doc_id, "lecture refusée (droits insuffisants)")
         except OSError as exc:
             return SkippedDocument(doc_id, f"lecture impossible ({exc.strerror or exc})")
-        if not data.strip():
+        if not read.data.strip():
             return SkippedDocument(doc_id, "fichier vide")
-        modified = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
-        return _Loaded(doc_id, data, modified, hashlib.sha256(data).hexdigest())
+        modified = datetime.fromtimestamp(read.mtime, tz=UTC)
+        return _Loaded(doc_id, read.data, modified, hashlib.sha256(read.data).hexdigest())
 
     def _parse(self, path: Path, loaded: _Loaded) -> list[Item]:
         if path.suffix.lower() in CATALOGUE_SUFFIXES:
@@ -170,7 +210,7 @@ class FilesConnector:
         return catalogue_documents(parsed, source_path=doc_id, modified=modified)
 
     def _read_text(self, path: Path, doc_id: str, data: bytes, modified: datetime) -> Item:
-        parser = PARSERS[path.suffix.lower()]
+        parser = self.parsers[path.suffix.lower()]
         try:
             parsed = parser(data)
         except UnreadableFile as exc:
@@ -184,7 +224,7 @@ class FilesConnector:
             doc_id=doc_id,
             source_path=doc_id,
             kind=self.kind_of(path.relative_to(self.root)),
-            title=parsed.title or _title_from_name(path),
+            title=parsed.title or title_from_name(path),
             sections=tuple(parsed.sections),
             content_hash=hashlib.sha256(data).hexdigest(),
             modified=modified,

@@ -5,28 +5,46 @@ chunking, embedding and storing. Fails closed: if the engine cannot be built, th
 constructor raises :class:`PiiEngineError` and the caller indexes nothing; if one
 document cannot be analysed, :meth:`PiiRedactor.redact_document` raises and the
 caller skips that document.
+
+A document is analysed as a whole: a surname seen once with its first name or civility
+is redacted wherever it stands alone in that document (``guardrails.names``), and its
+path gets a display form with the names of its folders and file redacted. Long texts
+are analysed in overlapping windows, so any length gets the same redaction as a short
+text while spaCy's memory stays bounded.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from connectors.base import Section, SourceDocument
 from connectors.errors import BoussoleError
-from guardrails import policy
+from connectors.files import title_from_name
+from guardrails import names, policy
 from guardrails import recognizers as rec
 from guardrails.policy import ALL_ENTITIES, DEFAULT_ALLOW_LIST, PERSON, PLACEHOLDERS, fold
 
 logger = logging.getLogger(__name__)
 
-GUARD_VERSION = "3"  # bump when recognizers change: stored documents are redone
+GUARD_VERSION = "4"  # bump when recognizers change: stored documents are redone
+# Characters analysed at once. spaCy refuses texts over its max_length (1,000,000) and its
+# memory grows with the text; a longer text is cut into windows of this size, each read
+# with WINDOW_CONTEXT characters of context on either side so that an entity across a
+# cut is seen whole in one of them.
+WINDOW_CHARS = 50_000
+WINDOW_CONTEXT = 2_000
+_BATCH_CHARS = 200_000  # texts handed to spaCy in one batch, at most (about)
+_PART_CACHE = 20_000  # folder and file names remembered with their display form
 
 
 class PiiEngineError(BoussoleError):
@@ -45,6 +63,7 @@ class PiiConfig:
     allow_list: tuple[str, ...] = DEFAULT_ALLOW_LIST
     score_threshold: float = 0.5
     batch_size: int = 64
+    window_chars: int = WINDOW_CHARS
 
 
 @dataclass(frozen=True)
@@ -60,10 +79,17 @@ class Finding:
 
 @dataclass
 class Redaction:
-    """A document with its personal data replaced, and counts per entity type."""
+    """A document with its personal data replaced, and counts per entity type.
+
+    ``display_path`` is the document's path with the personal data of its folder and file
+    names replaced: what people see and what is searched, ``source_path`` staying the key
+    that opens the file. ``path_counts`` says what the path held (empty: shown as it is).
+    """
 
     document: SourceDocument
     counts: Counter[str] = field(default_factory=Counter)
+    display_path: str = ""
+    path_counts: Counter[str] = field(default_factory=Counter)
 
 
 class PiiRedactor:
@@ -87,6 +113,13 @@ class PiiRedactor:
                 f"Réglage pii.allow_list : expression invalide ({error}) ; "
                 "corrigez-la, aucun document n'a été indexé."
             ) from error
+        if config.window_chars < 1_000:
+            raise PiiEngineError(
+                f"Réglage pii.window_chars : {config.window_chars} est trop petit ; "
+                "donnez au moins 1000 caractères."
+            )
+        self._table = rec.TableRecognizer()
+        self._parts: dict[str, _PathPart] = {}
         try:
             self._common_words = _FrenchWords(config.spacy_model)
             self._analyzer, self._batch, self._anonymizer = _build_engines(
@@ -102,35 +135,47 @@ class PiiRedactor:
             ) from error
 
     def find(self, texts: Sequence[str]) -> list[list[Finding]]:
-        """Personal data in each text, overlaps resolved, allow-list applied."""
-        batches = self._batch.analyze_iterator(
-            list(texts),
-            language="fr",
-            batch_size=self.config.batch_size,
-            entities=list(self.config.entities),
-            score_threshold=self.config.score_threshold,
-        )
-        return [self._keep(text, results) for text, results in zip(texts, batches, strict=True)]
+        """Personal data in each text, each taken as a document of its own.
+
+        Overlaps resolved, allow-list applied, lone surnames of the persons it names included.
+        """
+        return [
+            self._with_surnames([text], [found])[0]
+            for text, found in zip(texts, self._analyze(texts), strict=True)
+        ]
 
     def redact_texts(self, texts: Sequence[str]) -> tuple[list[str], Counter[str]]:
         """Each text with its findings replaced by placeholders, and the counts."""
-        counts: Counter[str] = Counter()
-        redacted: list[str] = []
-        for text, findings in zip(texts, self.find(texts), strict=True):
-            counts.update(finding.entity for finding in findings)
-            redacted.append(self._replace(text, findings))
-        return redacted, counts
+        return self._apply(texts, self.find(texts))
+
+    def redact_path(self, path: str) -> str:
+        """``path`` with the personal data of its folder and file names replaced.
+
+        Separators and the extension stay: ``agents/Léa Hnawia/fiche.txt`` reads
+        ``agents/<PERSONNE>/fiche.txt``.
+        """
+        return self._display(path)[0]
 
     def redact_document(self, document: SourceDocument) -> Redaction:
-        """The document with title, headings, text and metadata redacted, in one batch."""
+        """The document with title, headings, text, metadata and path redacted.
+
+        Its texts are analysed in one batch, then once more for the surnames learnt there
+        and in its path, standing alone.
+        """
+        display, path_findings = self._display(document.source_path)
+        path_counts = Counter(finding.entity for _, finding in path_findings)
         texts = [document.title]
         for section in document.sections:
             texts.append(section.text)
             texts.append(section.heading or "")
         metadata_strings = list(_strings(document.metadata))
         texts.extend(metadata_strings)
-        redacted, counts = self.redact_texts(texts)
+        learnt = {surname for part, _ in path_findings for surname in part.surnames}
+        found = self._with_surnames(texts, self._analyze(texts), learnt)
+        redacted, counts = self._apply(texts, found)
         title = redacted[0]
+        if display != document.source_path and _named_after_file(document):
+            title = title_from_name(Path(PurePosixPath(display).name))
         body = redacted[1 : 1 + 2 * len(document.sections)]
         sections = tuple(
             Section(text=body[2 * i], heading=body[2 * i + 1] or None, page=section.page)
@@ -139,14 +184,138 @@ class PiiRedactor:
         replacements = iter(redacted[1 + 2 * len(document.sections) :])
         metadata = _rebuild(document.metadata, replacements)
         return Redaction(
-            replace(document, title=title, sections=sections, metadata=metadata), counts
+            replace(document, title=title, sections=sections, metadata=metadata),
+            counts + path_counts,
+            display_path=display,
+            path_counts=path_counts,
         )
+
+    def _apply(
+        self, texts: Sequence[str], found: Sequence[list[Finding]]
+    ) -> tuple[list[str], Counter[str]]:
+        counts: Counter[str] = Counter()
+        redacted: list[str] = []
+        for text, findings in zip(texts, found, strict=True):
+            counts.update(finding.entity for finding in findings)
+            redacted.append(self._replace(text, findings))
+        return redacted, counts
+
+    def _analyze(self, texts: Sequence[str]) -> list[list[Finding]]:
+        """The recognizers and the NER model on each text, long ones in windows."""
+        found: list[list[Finding]] = [[] for _ in texts]
+        windows = [
+            window
+            for index, text in enumerate(texts)
+            for window in text_windows(index, text, self.config.window_chars)
+        ]
+        for batch in _batches(windows, max(_BATCH_CHARS, 2 * self.config.window_chars)):
+            pieces = [texts[window.index][window.start : window.end] for window in batch]
+            results = self._batch.analyze_iterator(
+                pieces,
+                language="fr",
+                batch_size=self.config.batch_size,
+                entities=list(self.config.entities),
+                score_threshold=self.config.score_threshold,
+            )
+            for window, piece, result in zip(batch, pieces, results, strict=True):
+                for finding in self._keep(piece, result):
+                    start = finding.start + window.start
+                    if window.owns(start):
+                        end = finding.end + window.start
+                        found[window.index].append(replace(finding, start=start, end=end))
+        for index, text in enumerate(texts):
+            if len(text) > self.config.window_chars:
+                # A table's header may lie in an earlier window than its rows.
+                table = self._table.analyze(text, list(self.config.entities))
+                kept = [r for r in table if r.score >= self.config.score_threshold]
+                found[index].extend(self._keep(text, kept))
+        return [_resolve_overlaps(findings) for findings in found]
+
+    def _with_surnames(
+        self,
+        texts: Sequence[str],
+        found: list[list[Finding]],
+        learnt: Iterable[str] = (),
+    ) -> list[list[Finding]]:
+        """The findings plus the surnames of their persons where they stand alone.
+
+        ``texts`` are one document's; ``learnt`` adds surnames seen elsewhere (its path).
+        """
+        surnames = set(learnt)
+        for text, findings in zip(texts, found, strict=True):
+            persons = [(f.start, f.end) for f in findings if f.entity == PERSON]
+            surnames |= names.learn_surnames(text, persons)
+        pattern = names.surname_pattern(surnames) if PERSON in self.config.entities else None
+        if pattern is None:
+            return found
+        result = []
+        for text, findings in zip(texts, found, strict=True):
+            taken = [(f.start, f.end) for f in findings]
+            lone = [
+                Finding(PERSON, start, end, 0.7)
+                for start, end in names.lone_surnames(
+                    text, pattern, taken, self._common_words.__contains__
+                )
+                if not self._allowed(text[start:end])
+            ]
+            result.append(_resolve_overlaps(findings + lone) if lone else findings)
+        return result
+
+    def _display(self, path: str) -> tuple[str, list[tuple[_PathPart, Finding]]]:
+        """A path's display form, and the findings in its parts."""
+        spans = list(names.path_parts(path))
+        values = [path[start:end] for start, end in spans]
+        self._learn_parts([value for value in values if value not in self._parts])
+        pieces, position = [], 0
+        findings: list[tuple[_PathPart, Finding]] = []
+        for (start, end), value in zip(spans, values, strict=True):
+            part = self._parts[value]
+            pieces.append(path[position:start] + part.display)
+            findings.extend((part, finding) for finding in part.findings)
+            position = end
+        pieces.append(path[position:])
+        return "".join(pieces), findings
+
+    def _learn_parts(self, values: Sequence[str]) -> None:
+        """Analyse folder and file names, as written and with their separators as spaces.
+
+        "jean.dupont@gmail.com" is an address as written; "CV_Marie_Wamytan" a name once
+        spaced; "cv_lea_hnawia" only to ``names.names_in_file_name``.
+        """
+        if not values:
+            return
+        unique = list(dict.fromkeys(values))
+        spaced = [_SEPARATORS.sub(" ", value) for value in unique]
+        found = self._analyze([*unique, *spaced])
+        if len(self._parts) + len(unique) > _PART_CACHE:
+            self._parts.clear()
+        for index, value in enumerate(unique):
+            findings = found[index] + found[len(unique) + index]
+            if PERSON in self.config.entities:
+                findings += [
+                    Finding(PERSON, start, end, 0.7)
+                    for start, end in names.names_in_file_name(
+                        value, self._common_words.__contains__
+                    )
+                    if not self._allowed(value[start:end])
+                ]
+            kept = _resolve_overlaps(findings)
+            persons = [(f.start, f.end) for f in kept if f.entity == PERSON]
+            self._parts[value] = _PathPart(
+                display=self._replace(value, kept),
+                findings=tuple(kept),
+                surnames=frozenset(
+                    names.learn_surnames(spaced[index], persons)
+                    | names.surnames_in_file_name(value, persons)
+                ),
+            )
 
     def _keep(self, text: str, results: Iterable[Any]) -> list[Finding]:
         findings = []
         for result in results:
             entity, score = result.entity_type, result.score
-            from_ner = result.recognition_metadata.get("recognizer_name") == "SpacyRecognizer"
+            metadata = result.recognition_metadata or {}
+            from_ner = metadata.get("recognizer_name") == "SpacyRecognizer"
             spans = [(result.start, result.end)]
             if from_ner:
                 spans = [
@@ -174,7 +343,7 @@ class PiiRedactor:
         """
         words = [word.strip(" ,.;:") for word in value.split()]
         words = [word for word in words if word]
-        if not words or all(word.upper().strip(".") in _CIVILITY_WORDS for word in words):
+        if not words or all(word.upper().strip(".") in rec.CIVILITY_WORDS for word in words):
             return False
         names = [word for word in words if word.lower() not in _NAME_PARTICLES]
         for word in names:
@@ -226,29 +395,95 @@ class PiiRedactor:
 
 
 _CIVILITY = re.compile(rf"{rec.CIVILITY}[ ]+")
+_SEPARATORS = re.compile(r"[_\-.+]")  # replaced one for one: offsets stay the same
+
+
+@dataclass(frozen=True)
+class _PathPart:
+    """A folder or file name: how it is shown, what it holds, the surnames it teaches."""
+
+    display: str
+    findings: tuple[Finding, ...]
+    surnames: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Window:
+    """A stretch of a long text analysed at once, and the part of it whose findings count.
+
+    Findings that start in ``[own_start, own_end)`` belong to this window; the context
+    around that part lets an entity across the cut be seen whole.
+    """
+
+    index: int  # which text
+    start: int
+    end: int
+    own_start: int
+    own_end: int
+
+    def owns(self, position: int) -> bool:
+        """Whether a finding starting at ``position`` (in the text) is this window's."""
+        return self.own_start <= position < self.own_end
+
+
+def text_windows(index: int, text: str, size: int) -> list[Window]:
+    """A text cut into windows of about ``size`` characters, at line or word breaks."""
+    if len(text) <= size:
+        return [Window(index, 0, len(text), 0, len(text))]
+    context = min(WINDOW_CONTEXT, size // 4)
+    cuts, position = [0], 0
+    while len(text) - position > size:
+        position = _break_before(text, position + size, position + size // 2)
+        cuts.append(position)
+    cuts.append(len(text))
+    windows = []
+    for own_start, own_end in itertools.pairwise(cuts):
+        start = _break_before(text, max(0, own_start - context), max(0, own_start - 2 * context))
+        end = _break_after(text, min(len(text), own_end + context), own_end + 2 * context)
+        windows.append(Window(index, start, end, own_start, own_end))
+    return windows
+
+
+def _break_before(text: str, position: int, floor: int) -> int:
+    """The start of the line, else of the word, at or before ``position`` (not before floor)."""
+    for separator in ("\n", " "):
+        found = text.rfind(separator, floor, position)
+        if found >= 0:
+            return found + 1
+    return position
+
+
+def _break_after(text: str, position: int, ceiling: int) -> int:
+    """The end of the word at or after ``position`` (not past ``ceiling``)."""
+    found = text.find(" ", position, min(len(text), ceiling))
+    return found if found >= 0 else min(len(text), position)
+
+
+def _batches(windows: list[Window], budget: int) -> Iterator[list[Window]]:
+    """Windows in groups of at most ``budget`` characters (one long window alone)."""
+    batch: list[Window] = []
+    size = 0
+    for window in windows:
+        length = window.end - window.start
+        if batch and size + length > budget:
+            yield batch
+            batch, size = [], 0
+        batch.append(window)
+        size += length
+    if batch:
+        yield batch
+
+
+def _named_after_file(document: SourceDocument) -> bool:
+    """Whether the title is the one a connector makes from the file name (no title inside)."""
+    name = PurePosixPath(document.source_path).name
+    made = title_from_name(Path(name))
+    return unicodedata.normalize("NFC", document.title) == unicodedata.normalize("NFC", made)
+
+
 _NAME_PARTICLES = frozenset(["de", "du", "des", "la", "le", "van", "von", "da", "dos", "di"])
 _NAME_WORD = rec.NAME_WORD
 _ELISION = re.compile(r"(?i)(?:l|d|n|s|qu|j|m|c)['’]")
-
-
-_CIVILITY_WORDS = frozenset(
-    [
-        "M",
-        "MM",
-        "MME",
-        "MMES",
-        "MLLE",
-        "MONSIEUR",
-        "MADAME",
-        "MADEMOISELLE",
-        "MESDAMES",
-        "MESSIEURS",
-        "DR",
-        "DOCTEUR",
-        "ME",
-        "PR",
-    ]
-)
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -303,7 +538,7 @@ def _name_core(text: str, start: int, end: int) -> tuple[int, int] | None:
     for match in _WORD_SPAN.finditer(text, start, end):
         word = match.group().rstrip(",.;:")
         if not (_NAME_WORD.fullmatch(word) or word.lower() in _NAME_PARTICLES):
-            if core_end is None and word.upper().strip(".") in _CIVILITY_WORDS:
+            if core_end is None and word.upper().strip(".") in rec.CIVILITY_WORDS:
                 continue
             break
         core_end = match.start() + len(word)

@@ -213,6 +213,7 @@ ACRONYMS = frozenset(
         "DAJ",
         "DSI",
         "DTSI",
+        "DAVAR",  # direction des affaires vétérinaires, alimentaires et rurales (NC)
         "PROVINCE",
         "SUD",
         "NORD",

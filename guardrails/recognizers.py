@@ -449,6 +449,27 @@ CIVILITY = (
     r"(?:M\.|MM\.|Mme|Mmes|Mlle|Monsieur|Madame|Mademoiselle|Dr\.?|Docteur|Me|Maître|Pr\.?"
     r"|m\.|mme)"
 )
+# The same titles as words (upper case, no dot): never a name, nor a surname to learn.
+CIVILITY_WORDS = frozenset(
+    [
+        "M",
+        "MM",
+        "MME",
+        "MMES",
+        "MLLE",
+        "MONSIEUR",
+        "MADAME",
+        "MADEMOISELLE",
+        "MESDAMES",
+        "MESSIEURS",
+        "DR",
+        "DOCTEUR",
+        "ME",
+        "MAITRE",
+        "MAÎTRE",
+        "PR",
+    ]
+)
 _CAP = rf"[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?"
 _CAPS = rf"[{_UPPER}][{_UPPER}'’]{{2,}}(?:-[{_UPPER}]{{2,}})?"
 _CAPS_NAME = rf"(?:(?:LE|LA|DE|DU|DA|DOS|VAN|VON)[ ])?{_CAPS}"
@@ -513,6 +534,24 @@ def _shaped_name_check(is_common_word: Callable[[str], bool]) -> Callable[[str],
     return check
 
 
+def _first_named_check(is_common_word: Callable[[str], bool]) -> Callable[[str], bool]:
+    """Accept "Léa Hnawia" and "Paul Martin", not "Claire Fontaine" or "Pierre Tombale".
+
+    The surname must not be ordinary French, or the first name must not be one either:
+    two ordinary words are left to the NER model, which reads the sentence.
+    """
+
+    def check(value: str) -> bool:
+        given, surname = value.split()
+        if fold(given) not in FIRST_NAMES or fold(surname) in FIRST_NAMES:
+            return False
+        if surname.upper() in STRUCTURE_WORDS or surname.upper() in ACRONYMS:
+            return False
+        return not is_common_word(surname.lower()) or not is_common_word(given.lower())
+
+    return check
+
+
 def person_recognizer(is_common_word: Callable[[str], bool]) -> RuleRecognizer:
     """Names by their shape and place.
 
@@ -534,6 +573,8 @@ def person_recognizer(is_common_word: Callable[[str], bool]) -> RuleRecognizer:
         rf"(?<![\w])(?i:{_PERSON_LABELS})[ ]*[:=][ ]*(?P<name>{_NAME_LIST})(?![{_LOWER}])"
     )
     shaped = re.compile(rf"(?<![\w'’])(?P<name>{_SURNAME_FIRST}|{_FIRST_SURNAME})(?![\w])")
+    # "Léa Hnawia": a first name the list knows, then a surname that is not ordinary French.
+    first_named = re.compile(rf"(?<![\w'’])(?P<name>{_CAP}[ ]{_CAP})(?![\w'’])")
     maiden = re.compile(rf"(?<![\w])n[ée]e[ ]+(?P<name>{_CAP}|{_CAPS_NAME})(?=[ ]*,)")
     # "l'agent Jean Martin", "entreprise individuelle Wassissi Qenegei", "appeler Patrice".
     introduced = re.compile(
@@ -564,6 +605,7 @@ def person_recognizer(is_common_word: Callable[[str], bool]) -> RuleRecognizer:
             Rule(sign_off, 0.8, group="name", accept=_not_structure),
             Rule(labelled, 0.8, group="name", split=_LIST_SEPARATOR, accept=_not_structure),
             Rule(shaped, 0.7, group="name", accept=plausible),
+            Rule(first_named, 0.7, group="name", accept=_first_named_check(is_common_word)),
             Rule(maiden, 0.8, group="name"),
             Rule(introduced, 0.7, group="name", accept=plausible),
         ],

@@ -22,8 +22,9 @@ from typing import Any, Protocol
 
 from connectors.base import SkippedDocument, SourceDocument, UnchangedFile
 from guardrails.access import AccessPolicy
-from guardrails.injection import find_instructions
+from guardrails.injection import DETECTOR_VERSION, find_instructions
 from guardrails.pii import PiiRedactor
+from guardrails.policy import PERSON
 from indexing.chunking import Chunk, Chunker
 from indexing.sparse import FrenchBm25
 from indexing.store import ChunkRecord, QdrantStore
@@ -34,6 +35,9 @@ PIPELINE_VERSION = "4"  # bump when parsing or chunking changes: stored document
 # Metadata that changes while the document does not (a table's row estimate and last
 # analyse): outside the stored version, updated in place on unchanged documents.
 VOLATILE_METADATA = frozenset({"freshness"})
+# The payload field people see and search instead of ``source_path`` (names replaced).
+DISPLAY_PATH = "display_path"
+HIDDEN_PATH = "(chemin masqué)"
 
 
 class PassageEmbedder(Protocol):
@@ -47,11 +51,23 @@ class PassageEmbedder(Protocol):
 
 
 class RunStatus(StrEnum):
-    """Outcome of a run, also given as the process exit code."""
+    """Outcome of a run, also given as the process exit code.
+
+    The values are machine codes kept in reports and histories; people read ``label``.
+    """
 
     SUCCESS = "succes"
     PARTIAL = "partiel"
     FAILURE = "echec"
+
+    @property
+    def label(self) -> str:
+        """The word a person reads, with its accents."""
+        return STATUS_LABELS[self.value]
+
+
+# What the machine codes of run and source statuses read as, for people.
+STATUS_LABELS = {"succes": "succès", "partiel": "partiel", "echec": "échec"}
 
 
 @dataclass
@@ -72,7 +88,10 @@ class IndexReport:
     documents_seen: int = 0
     documents_indexed: int = 0
     documents_unchanged: int = 0
-    indexed_ids: list[str] = field(default_factory=list)  # documents written by this run
+    # Documents written by this run, as people may see them: a name in a folder or file
+    # name is replaced (``display_path``); ``written_ids`` keeps the keys, out of the JSON.
+    indexed_ids: list[str] = field(default_factory=list)
+    written_ids: list[str] = field(default_factory=list)
     chunks_written: int = 0
     skipped: list[SkippedFile] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -88,6 +107,7 @@ class IndexReport:
         """The report as plain JSON types."""
         data = asdict(self)
         data["status"] = self.status.value
+        del data["written_ids"]
         return data
 
     def write(self, folder: Path) -> Path:
@@ -130,6 +150,7 @@ class IndexingPipeline:
             json.dumps(
                 [
                     PIPELINE_VERSION,
+                    DETECTOR_VERSION,  # suspect_instructions is worked out anew
                     redactor.fingerprint,
                     embedder.name,
                     chunker.max_tokens,
@@ -191,8 +212,9 @@ class IndexingPipeline:
                 report.documents_unchanged += 1
                 continue
             if isinstance(item, SkippedDocument):
-                report.skipped.append(SkippedFile(item.source_path, item.reason))
-                logger.warning("Skipped %s: %s", item.source_path, item.reason)
+                shown = self._shown_path(item.source_path)
+                report.skipped.append(SkippedFile(shown, item.reason))
+                logger.warning("Skipped %s: %s", shown, item.reason)
                 continue
             item = replace(item, access_groups=self.access.groups_for(item))
             version = self.version_of(item)
@@ -231,18 +253,39 @@ class IndexingPipeline:
         if volatile:
             self.store.set_document_payload(document.doc_id, volatile)
 
+    def _shown_path(self, path: str) -> str:
+        """A path as reports and logs may show it: the names in it replaced."""
+        try:
+            return self.redactor.redact_path(path)
+        except Exception:  # the guard is down: show no part of the path that could name
+            logger.exception("PII analysis failed on a path")
+            return HIDDEN_PATH
+
     def _redact(self, document: SourceDocument, report: IndexReport) -> SourceDocument | None:
-        """The document with its personal data replaced, or None (skipped) if that fails."""
+        """The document with its personal data replaced, or None (skipped) if that fails.
+
+        Its display path goes in its metadata (``display_path``), for the payload.
+        """
         try:
             redaction = self.redactor.redact_document(document)
         except Exception as exc:  # fail closed: an unanalysed document is never indexed
-            logger.exception("PII analysis failed on %s", document.source_path)
+            shown = self._shown_path(document.source_path)
+            logger.exception("PII analysis failed on %s", shown)
             reason = f"analyse des données personnelles impossible ({exc}) : document non indexé"
-            report.skipped.append(SkippedFile(document.source_path, reason))
+            report.skipped.append(SkippedFile(shown, reason))
             return None
+        shown = redaction.display_path
         if redaction.counts:
-            report.pii[document.source_path] = dict(sorted(redaction.counts.items()))
-        return redaction.document
+            report.pii[shown] = dict(sorted(redaction.counts.items()))
+        if redaction.path_counts:
+            what = (
+                "un nom de personne"
+                if PERSON in redaction.path_counts
+                else "une donnée personnelle"
+            )
+            report.notices.append(f"chemin contenant {what}, affiché comme « {shown} »")
+        metadata = {**redaction.document.metadata, DISPLAY_PATH: shown}
+        return replace(redaction.document, metadata=metadata)
 
     def _flush(
         self,
@@ -281,11 +324,12 @@ class IndexingPipeline:
             try:
                 self.store.replace_document(document.doc_id, version, records)
             except Exception as exc:  # one document's failure must not stop the run
-                logger.exception("Could not store %s", document.doc_id)
-                report.errors.append(f"{document.source_path} : écriture impossible ({exc})")
+                logger.exception("Could not store %s", display_id(document))
+                report.errors.append(f"{display_path(document)} : écriture impossible ({exc})")
                 continue
             report.documents_indexed += 1
-            report.indexed_ids.append(document.doc_id)
+            report.indexed_ids.append(display_id(document))
+            report.written_ids.append(document.doc_id)
             report.chunks_written += len(records)
         timings["store"] += time.perf_counter() - tick
         pending.clear()
@@ -303,23 +347,41 @@ def _flag_instructions(document: SourceDocument, report: IndexReport) -> SourceD
         f"page {item.page}" if item.page else f"section {item.section + 1}" for item in found[:3]
     )
     report.notices.append(
-        f"{document.source_path} ({where}) : texte qui s'adresse à un assistant "
+        f"{display_path(document)} ({where}) : texte qui s'adresse à un assistant "
         f"(« {found[0].words} ») ; indexé comme simple texte, à vérifier"
     )
-    logger.warning("Instructions aimed at the assistant in %s", document.source_path)
+    logger.warning("Instructions aimed at the assistant in %s", display_path(document))
     return replace(document, metadata={**document.metadata, "suspect_instructions": True})
 
 
+def display_path(document: SourceDocument) -> str:
+    """The path people see and search: the redacted one the guard put in the metadata.
+
+    A document that did not go through the guard has none: that is a bug, not a path
+    to show.
+    """
+    return str(document.metadata[DISPLAY_PATH])
+
+
+def display_id(document: SourceDocument) -> str:
+    """The document id as people may see it ("path#record" with the path redacted)."""
+    if document.doc_id.startswith(document.source_path):
+        return display_path(document) + document.doc_id[len(document.source_path) :]
+    return document.doc_id if display_path(document) == document.source_path else HIDDEN_PATH
+
+
 def label_text(document: SourceDocument, chunk: Chunk) -> str:
-    """What a chunk is called: title, heading and the words of its path."""
-    path = re.sub(r"[/_\-.]+", " ", document.source_path.rsplit(".", 1)[0])
+    """What a chunk is called: title, heading and the words of its (display) path."""
+    path = re.sub(r"[/_\-.]+", " ", display_path(document).rsplit(".", 1)[0])
     return f"{document.title} {chunk.heading or ''} {path}"
 
 
 def _payload(document: SourceDocument, chunk: Chunk) -> dict[str, Any]:
     payload = {
+        # The key that opens the file and that reindexing compares; never shown or searched
+        # (see display_path). Folder filters follow what people see.
         "source_path": document.source_path,
-        "path_prefixes": path_prefixes(document.source_path),
+        "path_prefixes": path_prefixes(display_path(document)),
         "kind": document.kind,
         "title": document.title,
         "file_type": document.file_type,

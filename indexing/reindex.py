@@ -29,7 +29,7 @@ from connectors.base import SkippedDocument, SourceDocument, UnchangedFile
 from connectors.conventions.document import ConventionEnricher
 from connectors.errors import BoussoleError
 from connectors.files import FilesConnector
-from indexing.pipeline import IndexingPipeline, IndexReport, RunStatus
+from indexing.pipeline import STATUS_LABELS, IndexingPipeline, IndexReport, RunStatus
 from indexing.store import QdrantStore, SearchFilters
 
 logger = logging.getLogger(__name__)
@@ -67,6 +67,11 @@ class SourceStatus(StrEnum):
     SUCCESS = "succes"
     PARTIAL = "partiel"  # some documents skipped, the rest indexed
     FAILED = "echec"  # nothing changed in the index for this source
+
+    @property
+    def label(self) -> str:
+        """The word a person reads, with its accents (the value is the history's code)."""
+        return STATUS_LABELS[self.value]
 
 
 @dataclass
@@ -235,7 +240,7 @@ class Reindexer:
         suffix = "-" + self.pipeline.fingerprint
         stamps: dict[str, set[str]] = {}
         rows = self.store.payloads(
-            ["doc_id", "source_path", "file_stamp"], SearchFilters(source=source.name)
+            ["doc_id", "source_path", "file_stamp"], SearchFilters(source=source.name), opened=True
         )
         for row in rows:
             version = before.get(str(row.get("doc_id")), "")
@@ -251,8 +256,8 @@ class Reindexer:
     ) -> None:
         result.seen = indexed.documents_seen + items.unchanged_documents
         result.unchanged = indexed.documents_unchanged + items.unchanged_documents
-        result.added = sum(1 for doc_id in indexed.indexed_ids if doc_id not in before)
-        result.updated = len(indexed.indexed_ids) - result.added
+        result.added = sum(1 for doc_id in indexed.written_ids if doc_id not in before)
+        result.updated = len(indexed.written_ids) - result.added
         result.skipped = [{"path": s.path, "reason": s.reason} for s in indexed.skipped]
         result.skipped += [{"path": "", "reason": error} for error in indexed.errors]
         result.pii = dict(indexed.pii_totals)

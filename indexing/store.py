@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,6 +22,7 @@ from qdrant_client.hybrid.fusion import reciprocal_rank_fusion
 
 from connectors.errors import ConfigurationError, IndexUnavailableError
 from indexing.local_sparse import LocalSparseIndex, SparseMatrix
+from indexing.path_seal import PathSealer
 from indexing.sparse import SparseVector
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,9 @@ class StoreConfig:
     url: str | None = None
     api_key: str | None = None
     timeout_s: int = 30
+    # Seals the keys of documents whose path names a person (``indexing.path_seal``);
+    # None stores every key in clear (tests of plumbing).
+    path_key: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,9 @@ class SearchFilters:
         return _to_filter(self) is None
 
 
+_KEYS = ("doc_id", "source_path")  # the payload fields that hold a document's path
+
+
 @dataclass(frozen=True)
 class StoredHit:
     """A chunk returned by a query, with its fused score.
@@ -125,6 +132,7 @@ class QdrantStore:
         self.config = config
         self.collection = config.collection
         self.client = _connect(config)
+        self.sealer = PathSealer(config.path_key) if config.path_key is not None else None
         # Local mode scores sparse vectors in slow pure Python; score them here instead.
         # The local file lock guarantees no other process writes behind this cache.
         self.in_memory_bm25 = in_memory_bm25 and config.url is None
@@ -223,7 +231,7 @@ class QdrantStore:
         fields = ["doc_id", "version", "chunks_total"]
         for point in self._all_points(fields, with_vectors=False, filters=filters):
             payload = point.payload or {}
-            versions = seen.setdefault(str(payload["doc_id"]), {})
+            versions = seen.setdefault(self.open_key(str(payload["doc_id"])), {})
             entry = versions.setdefault(str(payload.get("version", "")), [0, -1])
             entry[0] += 1
             entry[1] = int(payload.get("chunks_total", -1))
@@ -241,6 +249,7 @@ class QdrantStore:
         newer one's chunks, so a document is never seen twice, nor missing.
         """
         written = time.time_ns()
+        sealed = self._sealed_keys(chunks[0].payload, doc_id) if chunks else {}
         points = [
             models.PointStruct(
                 id=point_id(doc_id, version, chunk.index),
@@ -252,6 +261,7 @@ class QdrantStore:
                 payload={
                     **chunk.payload,
                     "doc_id": doc_id,
+                    **sealed,
                     "version": version,
                     # For crash recovery (complete versions only) and for searches that
                     # meet two versions while one replaces the other (the newer wins).
@@ -265,7 +275,7 @@ class QdrantStore:
         if points:
             self.client.upsert(self.collection, points=points, wait=True)
         stale = models.Filter(
-            must=[models.FieldCondition(key="doc_id", match=models.MatchValue(value=doc_id))],
+            must=[self._key_condition("doc_id", [doc_id])],
             must_not=[models.FieldCondition(key="version", match=models.MatchValue(value=version))],
         )
         self.client.delete(self.collection, points_selector=models.FilterSelector(filter=stale))
@@ -275,9 +285,7 @@ class QdrantStore:
         self.client.set_payload(
             self.collection,
             payload=fields,
-            points=models.Filter(
-                must=[models.FieldCondition(key="doc_id", match=models.MatchValue(value=doc_id))]
-            ),
+            points=models.Filter(must=[self._key_condition("doc_id", [doc_id])]),
         )
 
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
@@ -285,21 +293,51 @@ class QdrantStore:
         if not doc_ids:
             return
         self._forget_local_index()
-        selector = models.Filter(
-            must=[models.FieldCondition(key="doc_id", match=models.MatchAny(any=list(doc_ids)))]
-        )
+        selector = models.Filter(must=[self._key_condition("doc_id", doc_ids)])
         self.client.delete(self.collection, points_selector=models.FilterSelector(filter=selector))
 
     def payloads(
-        self, fields: list[str], filters: SearchFilters | None = None
+        self, fields: list[str], filters: SearchFilters | None = None, *, opened: bool = False
     ) -> list[dict[str, Any]]:
-        """The given payload fields of every chunk a filter lets through (one per chunk)."""
+        """The given payload fields of every chunk a filter lets through (one per chunk).
+
+        Sealed keys stay sealed (they open ``/documents`` as they are) unless ``opened``:
+        reindexing compares them with the paths it finds.
+        """
         if not self.exists():
             return []
-        return [
+        rows = [
             dict(point.payload or {})
             for point in self._all_points(fields, with_vectors=False, filters=filters)
         ]
+        if opened:
+            for row in rows:
+                row.update({key: self.open_key(str(row[key])) for key in _KEYS if key in row})
+        return rows
+
+    # -- sealed keys -----------------------------------------------------------------
+    def _sealed_keys(self, payload: dict[str, Any], doc_id: str) -> dict[str, str]:
+        """The document's keys sealed, when its path names a person (display path differs)."""
+        source = str(payload.get("source_path", ""))
+        shown = payload.get("display_path")
+        if self.sealer is None or shown is None or shown == source:
+            return {}
+        return {"doc_id": self.sealer.seal(doc_id), "source_path": self.sealer.seal(source)}
+
+    def open_key(self, value: str) -> str:
+        """The path a sealed key stands for (``value`` itself when it is not sealed)."""
+        return self.sealer.open(value) if self.sealer is not None else value
+
+    def _key_condition(self, key: str, values: Sequence[str]) -> models.FieldCondition:
+        """Match a key whether it is stored in clear or sealed."""
+        wanted = list(values)
+        if self.sealer is not None:
+            wanted = list(dict.fromkeys(v for value in values for v in self.sealer.variants(value)))
+        return models.FieldCondition(key=key, match=models.MatchAny(any=wanted))
+
+    def _filter(self, filters: SearchFilters | None) -> models.Filter | None:
+        """A query filter; the keys it names match their sealed form too."""
+        return _to_filter(filters, self._key_condition)
 
     # -- queries ---------------------------------------------------------------------
     def search(
@@ -345,7 +383,7 @@ class QdrantStore:
             return _newest_versions(
                 self._search_in_memory(rankings, used, limit, candidates, rrf_k, filters)
             )
-        query_filter = _to_filter(filters)
+        query_filter = self._filter(filters)
         response = self.client.query_points(
             self.collection,
             prefetch=[
@@ -422,7 +460,7 @@ class QdrantStore:
         while True:
             points, offset = self.client.scroll(
                 self.collection,
-                scroll_filter=_to_filter(filters),
+                scroll_filter=self._filter(filters),
                 limit=1024,
                 offset=offset,
                 with_payload=payload_fields,
@@ -443,7 +481,7 @@ class QdrantStore:
         Asking Qdrant keeps one definition of what each filter means for both paths; the
         answer is kept until the next write (searches repeat the same few filters).
         """
-        query_filter = _to_filter(filters)
+        query_filter = self._filter(filters)
         if query_filter is None:
             return None
         key = repr(filters)
@@ -518,7 +556,16 @@ def _sparse(vector: SparseVector) -> models.SparseVector:
     return models.SparseVector(indices=vector.indices, values=vector.values)
 
 
-def _to_filter(filters: SearchFilters | None) -> models.Filter | None:
+KeyCondition = Callable[[str, Sequence[str]], models.FieldCondition]
+
+
+def _clear_keys(key: str, values: Sequence[str]) -> models.FieldCondition:
+    return models.FieldCondition(key=key, match=models.MatchAny(any=list(values)))
+
+
+def _to_filter(
+    filters: SearchFilters | None, key_condition: KeyCondition = _clear_keys
+) -> models.Filter | None:
     if filters is None:
         return None
     must: list[Any] = []
@@ -527,15 +574,9 @@ def _to_filter(filters: SearchFilters | None) -> models.Filter | None:
             models.FieldCondition(key="kind", match=models.MatchAny(any=list(filters.kinds)))
         )
     if filters.doc_ids:
-        must.append(
-            models.FieldCondition(key="doc_id", match=models.MatchAny(any=list(filters.doc_ids)))
-        )
+        must.append(key_condition("doc_id", filters.doc_ids))
     if filters.source_path is not None:
-        must.append(
-            models.FieldCondition(
-                key="source_path", match=models.MatchValue(value=filters.source_path)
-            )
-        )
+        must.append(key_condition("source_path", [filters.source_path]))
     if filters.path_prefix:
         must.append(
             models.FieldCondition(

@@ -240,10 +240,15 @@ def test_no_planted_value_reaches_the_index(
 
 
 class BrokenRedactor:
+    """Fails on a document's text; its path (no name in it here) is shown as it is."""
+
     fingerprint = "broken"
 
     def redact_document(self, document: SourceDocument) -> None:
         raise RuntimeError("moteur arrêté")
+
+    def redact_path(self, path: str) -> str:
+        return path
 
 
 def test_a_document_the_guard_cannot_read_is_not_indexed(

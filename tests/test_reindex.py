@@ -157,8 +157,8 @@ def test_cli_reindex_reports_and_keeps_a_history(
     monkeypatch.setenv("BOUSSOLE_EMBEDDING__MODEL", str(model_dir))
     result = CliRunner().invoke(app, ["reindex"])
     assert result.exit_code == 3, result.output  # the catalogue server is down: partial
-    assert "partage succes : 1 ajoutés" in result.output
-    assert "geocat echec" in result.output
+    assert "partage succès : 1 ajoutés" in result.output
+    assert "geocat échec" in result.output
     history = (tmp_path / "data" / "state" / "reindex-history.jsonl").read_text("utf-8")
     run = json.loads(history.splitlines()[-1])
     assert run["status"] == "partiel"
@@ -174,7 +174,8 @@ def test_cli_reindex_reports_and_keeps_a_history(
     from assistant.api import create_app
     from assistant.settings import load_settings
 
-    with TestClient(create_app(load_settings())) as client:
+    local = ("127.0.0.1", 50000)  # /metrics: this machine's monitoring (security.metrics_*)
+    with TestClient(create_app(load_settings()), client=local) as client:
         response = client.get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
@@ -207,7 +208,7 @@ def test_cli_reindex_reports_and_keeps_a_history(
     assert "DÉGRADÉE" in degraded.output and "(avant : 1.000 / 1.000)" in degraded.output
     last = json.loads(history_file.read_text("utf-8").splitlines()[-1])
     assert last["degraded"] is True and last["quality"]["previous"]["recall@5"] == 1.0
-    with TestClient(create_app(load_settings())) as client:
+    with TestClient(create_app(load_settings()), client=local) as client:
         metrics = client.get("/metrics").text
     assert "boussole_reindex_last_run_degraded 1" in metrics
     assert "boussole_reindex_recall_at_5 0.5000" in metrics

@@ -231,6 +231,8 @@ async def answer_procedure(chat: parts.ChatParts, reader: Reader, question: str)
         raise BoussoleError("La réponse n'a pas pu être écrite ; réessayez.")
     shown: list[Citation] = final.sources if final.abstained else final.citations
     footer = render.sources_markdown(shown, closest=final.abstained)
+    warnings = render.warnings_markdown(final.warnings)
+    footer = "\n\n".join(part for part in (footer, warnings) if part)
     if footer:
         await message.stream_token(("\n\n" if message.content else "") + footer)
     elements: list[Any] = [  # Chainlit types this list with an unbound TypeVar

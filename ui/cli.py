@@ -31,6 +31,9 @@ def serve(
         host=host or settings.api.host,
         port=port or settings.api.port,
         log_level="info",
+        # X-Forwarded-* are believed from security.trusted_proxies only, by the app itself
+        # (assistant.security.IdentityHeaders); uvicorn's own handling believes 127.0.0.1.
+        proxy_headers=False,
     )
 
 

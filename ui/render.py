@@ -82,12 +82,12 @@ def citation_name(number: int) -> str:
 
 def citation_markdown(citation: Citation, link: Linker) -> str:
     """A citation's side panel: where it comes from, the quoted passage, a link to open it."""
-    where = [_code(citation.source_path)]
+    where = [_code(citation.display_path)]  # the key in the link is never shown
     if citation.page:
         where.append(f"page {citation.page}")
     if citation.heading:
         where.append(_text(citation.heading))
-    lines = [f"**{_text(citation.title or citation.source_path)}**", "", " · ".join(where), ""]
+    lines = [f"**{_text(citation.title or citation.display_path)}**", "", " · ".join(where), ""]
     quote_lines = [line.strip() for line in citation.quote.splitlines() if line.strip()]
     if quote_lines:
         lines += ["**Extrait cité**", ""] + [f"> {plain(line)}" for line in quote_lines] + [""]
@@ -110,13 +110,18 @@ def sources_markdown(citations: Sequence[Citation], *, closest: bool) -> str:
     title = "Sources les plus proches" if closest else "Sources"
     lines = [f"**{title}**", ""]
     for citation in citations:
-        parts = [_text(citation.title or citation.source_path)]
+        parts = [_text(citation.title or citation.display_path)]
         if citation.page:
             parts.append(f"p. {citation.page}")
         if citation.heading:
             parts.append(_text(citation.heading.split(" › ")[-1]))
         lines.append(f"- {citation_name(citation.number)} " + " · ".join(parts))
     return "\n".join(lines)
+
+
+def warnings_markdown(warnings: Sequence[str]) -> str:
+    """Under an answer: the passages that speak to a model, shown as text and not obeyed."""
+    return "\n".join(f"> ⚠ **Attention** : {_text(warning)}" for warning in warnings)
 
 
 def citation_record(citation: Citation) -> dict[str, Any]:
@@ -176,7 +181,7 @@ def datasets_markdown(query: str, cards: Sequence[DatasetCard], link: Linker) ->
         elif record:
             lines.append(f"- Fiche : [{_text(card.record_id or card.title)}]({record})")
         else:
-            lines.append(f"- Fiche : {_code(card.source_path)}")
+            lines.append(f"- Fiche : {_code(card.display_path)}")
         if card.conventions:
             lines.append("- Conventions qui partagent ce jeu de données :")
             for convention in card.conventions:
@@ -240,7 +245,7 @@ def convention_markdown(card: ConventionCard, link: Linker) -> str:
         facts.append("**Parties** : " + ", ".join(_text(party) for party in card.parties))
     lines.append(" · ".join(facts))
     url = link(card.source_path, None)
-    lines += ["", f"[Ouvrir la convention]({url})" if url else _code(card.source_path)]
+    lines += ["", f"[Ouvrir la convention]({url})" if url else _code(card.display_path)]
     rows = [
         f"| {FIELD_LABELS.get(key, key)} | {_cell(_field_value(field.get('valeur')))} "
         f"| {_source(field)} |"

@@ -28,7 +28,7 @@ import mimetypes
 import re
 import shutil
 from collections.abc import Iterable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -38,8 +38,10 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant import users as auth
-from assistant.api import Runtime, create_app
+from assistant.api import Runtime, client_address, create_app
+from assistant.security import IdentityHeaders
 from assistant.settings import Settings
+from connectors.safe_files import UnsafeFile, check_file
 from guardrails.access import Reader
 from indexing.store import SearchFilters
 from ui import UI_ROOT, parts
@@ -78,13 +80,16 @@ def _charset(path: Path) -> str:
 
 
 def resolve_document(root: Path, relative: str) -> Path | None:
-    """The file ``relative`` names inside ``root``; None when it is missing or outside."""
+    """The regular file ``relative`` names inside ``root``, as its real path.
+
+    None when it is missing, outside (``..``, an absolute path, a link leading out), or
+    not a regular file (a pipe would block the worker that opens it): the same rule as
+    indexing (``connectors.safe_files``).
+    """
     try:
-        candidate = (root / relative).resolve()
-        found = candidate.is_relative_to(root.resolve()) and candidate.is_file()
-    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+        return check_file(root / relative, [root])
+    except (UnsafeFile, OSError, ValueError):  # ValueError: a NUL byte in the name
         return None
-    return candidate if found else None
 
 
 def session_reader(request: Request) -> Reader | None:
@@ -131,10 +136,10 @@ def documents_router(runtime: Runtime, root: Path | None, *, login_required: boo
                 "Les documents ne sont pas servis : donnez le dossier indexé dans le "
                 "réglage ui.documents_root.",
             )
-        found = resolve_document(root, path)
-        visible = runtime.search_service(reader).payloads(
-            ["source_path"], SearchFilters(source_path=path)
-        )
+        service = runtime.search_service(reader)
+        # A path that names a person is asked for by its sealed key (``indexing.path_seal``).
+        found = resolve_document(root, service.store.open_key(path))
+        visible = service.payloads(["source_path", "display_path"], SearchFilters(source_path=path))
         if found is None or not visible:
             return _error(
                 404,
@@ -142,12 +147,14 @@ def documents_router(runtime: Runtime, root: Path | None, *, login_required: boo
                 f"Document introuvable : « {path} » n'est pas un document indexé que vous "
                 "pouvez ouvrir.",
             )
-        runtime.audit(reader, "/documents", path, [path])
+        runtime.audit(reader, "/documents", path, [path], address=client_address(request))
         suffix = found.suffix.lower()
+        # The name the browser saves it under: the displayed one, names replaced.
+        name = PurePosixPath(str(visible[0].get("display_path") or found.name)).name
         headers = {"X-Content-Type-Options": "nosniff"}
         if suffix == ".pdf":
             return FileResponse(
-                found, media_type="application/pdf", filename=found.name,
+                found, media_type="application/pdf", filename=name,
                 content_disposition_type="inline", headers=headers,
             )  # fmt: skip
         if suffix in TEXT_SUFFIXES or suffix in HTML_SUFFIXES:
@@ -155,12 +162,12 @@ def documents_router(runtime: Runtime, root: Path | None, *, login_required: boo
             return FileResponse(
                 found,
                 media_type=f"{kind}; charset={_charset(found)}",
-                filename=found.name,
+                filename=name,
                 content_disposition_type="inline",
                 headers=headers | {"Content-Security-Policy": SANDBOX},
             )
         media_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
-        return FileResponse(found, media_type=media_type, filename=found.name, headers=headers)
+        return FileResponse(found, media_type=media_type, filename=name, headers=headers)
 
     return router
 
@@ -281,7 +288,11 @@ class SocketOrigins:
 
 
 def _own_origins(scope: Scope) -> set[str]:
-    """The origins a page of this server has, as this request shows them (proxy included)."""
+    """The origins a page of this server has, as this request shows them (proxy included).
+
+    ``X-Forwarded-*`` reach this point from a trusted proxy only (``IdentityHeaders``, the
+    outermost layer, removes them from anyone else).
+    """
     headers = Headers(scope=scope)
     scheme = "https" if scope.get("scheme") in ("https", "wss") else "http"
     host = headers.get("host", "")
@@ -311,6 +322,11 @@ def allow_chat_origins(app: FastAPI, origins: list[str]) -> None:
 def _is_cors(middleware: Middleware) -> bool:
     found: object = middleware.cls
     return found is CORSMiddleware
+
+
+def _not_proxy_guard(middleware: Middleware) -> bool:
+    found: object = middleware.cls
+    return found is not IdentityHeaders
 
 
 def create_server_app(settings: Settings) -> FastAPI:
@@ -361,4 +377,6 @@ def create_server_app(settings: Settings) -> FastAPI:
     mount_chainlit(app, target=str(UI_ROOT / "chat.py"), path=CHAT_PATH)
     allow_chat_origins(app, settings.api.allowed_origins)
     app.add_middleware(OfflinePages, prefix=CHAT_PATH)
+    # The proxy's headers are settled (believed or removed) before any layer reads them.
+    app.user_middleware.sort(key=_not_proxy_guard)
     return app

@@ -7,16 +7,26 @@ from __future__ import annotations
 
 import sys
 
-from assistant.cli.common import app, err
+from assistant.cli.common import app, err, safe
 from connectors.errors import BoussoleError
 
 # isort: off
 # Commands are listed in the help in the order their modules register them.
-from assistant.cli import indexing, querying, evaluation, pii, conventions, keys
+from assistant.cli import indexing, querying, evaluation, pii, injection, conventions, keys
 
 # isort: on
 
-__all__ = ["app", "conventions", "evaluation", "indexing", "keys", "main", "pii", "querying"]
+__all__ = [
+    "app",
+    "conventions",
+    "evaluation",
+    "indexing",
+    "injection",
+    "keys",
+    "main",
+    "pii",
+    "querying",
+]
 
 
 def main() -> None:
@@ -24,5 +34,5 @@ def main() -> None:
     try:
         app()
     except BoussoleError as exc:
-        err.print(f"[red]Erreur[/red] : {exc.message}")
+        err.print(f"[red]Erreur[/red] : {safe(exc.message)}")  # it names files
         sys.exit(1)

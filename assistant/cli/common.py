@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -37,8 +40,10 @@ conventions_app = typer.Typer(
 )
 app.add_typer(conventions_app, name="conventions")
 
-out = Console()
-err = Console(stderr=True)
+# No emoji codes: ":x: alerte.md" is a file name, not a picture. Markup stays for our own
+# templates; text from documents, files, settings and users goes through ``safe``.
+out = Console(emoji=False)
+err = Console(stderr=True, emoji=False)
 
 EXIT_CODES = {RunStatus.SUCCESS: 0, RunStatus.FAILURE: 1, RunStatus.PARTIAL: 3}
 KindOption = Annotated[
@@ -53,18 +58,27 @@ def current_settings() -> Settings:
     return load_settings()
 
 
+def safe(value: object) -> str:
+    """Text from outside (a file name, a passage, a setting) as it reads, never as markup.
+
+    A passage holding ``[/partage/compta]`` would otherwise close a tag that is not open
+    and crash the command, and ``[bold]`` would vanish from the file name it belongs to.
+    """
+    return escape(str(value))
+
+
 def fmt(value: float | None, digits: int = 3) -> str:
     """A figure for a table; a dash when there is none."""
     return "—" if value is None else f"{value:.{digits}f}"
 
 
 def titled_table(title: str, columns: tuple[str, ...], rows: list[list[str]]) -> Table:
-    """A rich table from rows of text."""
-    table = Table(title=title)
+    """A rich table from rows of plain text: cells are shown as they read, never as markup."""
+    table = Table(title=safe(title))
     for column in columns:
-        table.add_column(column)
+        table.add_column(safe(column))
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(safe(cell) for cell in row))
     return table
 
 
@@ -114,7 +128,10 @@ def write_json(path: Path, data: Any) -> Path:
 
 
 def progress_bar() -> Progress:
-    """A progress bar on the terminal only (silent when piped or in a job)."""
+    """A progress bar on the terminal only (silent when piped or in a job).
+
+    Its ``current`` field is a template: pass it through :func:`safe`.
+    """
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -125,6 +142,45 @@ def progress_bar() -> Progress:
         transient=True,
         disable=not err.is_terminal,
     )
+
+
+PLAIN_PROGRESS_EVERY_S = 10.0
+
+
+@contextmanager
+def plain_progress(progress: Progress) -> Iterator[None]:
+    """Where ``progress`` stands, as a plain line on stderr every few seconds, off a terminal.
+
+    The bar is off in a cron job or a redirected run; without these lines a run that takes
+    minutes says nothing and looks hung. No file name: it may name a person.
+    """
+    if err.is_terminal:
+        yield
+        return
+    started, stop = time.monotonic(), threading.Event()
+
+    def report() -> None:
+        elapsed = int(time.monotonic() - started)
+        for task in progress.tasks:
+            err.print(
+                f"{task.description} : {task.completed:.0f} sur {task.total or 0:.0f}, "
+                f"{elapsed // 60} min {elapsed % 60:02d} s écoulées",
+                markup=False,
+                highlight=False,
+            )
+
+    def beat() -> None:
+        while not stop.wait(PLAIN_PROGRESS_EVERY_S):
+            report()
+
+    beating = threading.Thread(target=beat, name="plain-progress", daemon=True)
+    beating.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beating.join(timeout=5)
+        report()  # where it ended, however short the run
 
 
 @app.callback()

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from assistant import factory
 from assistant.cli.common import (
@@ -21,6 +20,7 @@ from assistant.cli.common import (
     fmt,
     out,
     reader_for,
+    safe,
     search_service,
     titled_table,
     write_json,
@@ -47,7 +47,7 @@ def _register(settings: Settings, register: Path | None, root: Path | None) -> R
             "conventions.register_file."
         )
     for problem in loaded.problems:
-        err.print(f"[yellow]registre[/yellow] {problem.where} : {problem.reason}")
+        err.print(f"[yellow]registre[/yellow] {safe(problem.where)} : {safe(problem.reason)}")
     return loaded
 
 
@@ -95,19 +95,13 @@ def conventions_list(
     if as_json:
         out.print_json(json.dumps(rows, ensure_ascii=False))
         return
-    table = Table(title=f"{len(rows)} convention(s) au {day:%d/%m/%Y}")
-    for column in ("id", "titre", "parties", "fin", "statut", "fichier"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(
-            row["id"],
-            row["titre"],
-            ", ".join(row["parties"]),
-            row["fin"] or "—",
-            row["statut"],
-            row["fichier"] or "—",
-        )
-    out.print(table)
+    cells = [
+        [row["id"], row["titre"], ", ".join(row["parties"]), row["fin"] or "—", row["statut"],
+         row["fichier"] or "—"]
+        for row in rows
+    ]  # fmt: skip
+    columns = ("id", "titre", "parties", "fin", "statut", "fichier")
+    out.print(titled_table(f"{len(rows)} convention(s) au {day:%d/%m/%Y}", columns, cells))
 
 
 @conventions_app.command("search")
@@ -144,30 +138,31 @@ def conventions_search(
         out.print_json(json.dumps(data, ensure_ascii=False))
         return
     if result.understood:
-        err.print("[dim]Filtres lus dans la question : " + " ; ".join(result.understood) + "[/dim]")
+        understood = " ; ".join(result.understood)
+        err.print(f"[dim]Filtres lus dans la question : {safe(understood)}[/dim]")
     if result.relaxed:
+        scope = " ; ".join(result.scope.describe())
         err.print(
-            "[yellow]Aucune convention ne répond à ces filtres ("
-            + " ; ".join(result.scope.describe())
-            + ") : résultats sans filtre.[/yellow]"
+            f"[yellow]Aucune convention ne répond à ces filtres ({safe(scope)}) : "
+            "résultats sans filtre.[/yellow]"
         )
     if not result.cards:
         out.print("Aucune convention indexée ne correspond.")
     for card in result.cards:
         name = f"{card.convention_id} — {card.title}" if card.convention_id else card.title
-        out.print(f"[bold]{card.rank}. {name}[/bold]", highlight=False)
+        out.print(f"[bold]{card.rank}. {safe(name)}[/bold]", highlight=False)
         details = [
             ", ".join(card.parties),
             card.end and f"fin le {card.end}",
             card.status,
         ]
-        out.print("   " + " · ".join(p for p in details if p), highlight=False)
-        out.print(f"   [cyan]{card.source_path}[/cyan]", highlight=False)
+        out.print("   " + " · ".join(p for p in details if p), highlight=False, markup=False)
+        out.print(f"   [cyan]{safe(card.display_path)}[/cyan]", highlight=False)
         for passage in card.passages[:2]:
             where = f"p. {passage.page} : " if passage.page else ""
-            out.print(f"   {where}{passage.snippet}", highlight=False)
+            out.print(f"   {where}{passage.snippet}", highlight=False, markup=False)
         for record in card.records:
-            out.print(f"   ↳ fiche du catalogue : {record.title}", highlight=False)
+            out.print(f"   ↳ fiche du catalogue : {record.title}", highlight=False, markup=False)
 
 
 @conventions_app.command("expiring")
@@ -202,7 +197,7 @@ def conventions_expiring(
             for row in rows:
                 lists = {key: " ; ".join(row[key]) for key in ("parties", "jeux_de_donnees")}
                 writer.writerow(row | lists)
-    out.print(f"{len(rows)} convention(s) à échéance dans les {days} jours : {output}")
+    out.print(f"{len(rows)} convention(s) à échéance dans les {days} jours : {safe(output)}")
 
 
 @conventions_app.command("check")

@@ -18,6 +18,7 @@ from assistant.cli.common import (
     out,
     progress_bar,
     reader_for,
+    safe,
     search_service,
     titled_table,
     write_json,
@@ -110,7 +111,7 @@ def evaluate(
     _print_eval_table(report)
     if report_file is not None:
         write_json(report_file, report)
-        err.print(f"Rapport : {report_file}")
+        err.print(f"Rapport : {safe(report_file)}")
 
 
 def _print_eval_table(report: dict[str, Any]) -> None:
@@ -140,4 +141,4 @@ def _print_eval_table(report: dict[str, Any]) -> None:
         q for q in report["per_question"] if q["hit_rank"] is None and q["kind"] != "unanswerable"
     ]
     for miss in misses:
-        out.print(f"  [yellow]non trouvé dans le top 10[/yellow] : {miss['id']}")
+        out.print(f"  [yellow]non trouvé dans le top 10[/yellow] : {safe(miss['id'])}")

@@ -19,7 +19,9 @@ from assistant.cli.common import (
     fmt,
     models_app,
     out,
+    plain_progress,
     progress_bar,
+    safe,
     write_json,
 )
 from connectors.base import SkippedDocument, SourceDocument
@@ -36,33 +38,33 @@ def models_prepare() -> None:
     settings = current_settings()
     if settings.embedding.model != BUNDLED_MODEL:
         err.print(
-            f"Le modèle configuré est « {settings.embedding.model} » : rien à préparer "
+            f"Le modèle configuré est « {safe(settings.embedding.model)} » : rien à préparer "
             f"(seul {BUNDLED_MODEL} se construit localement)."
         )
         return
     with err.status("Préparation du modèle multilingual-e5-small…"):
         folder = prepare_bundled_model(settings.models_dir)
-    out.print(f"Modèle prêt : {folder}")
+    out.print(f"Modèle prêt : {safe(folder)}")
 
 
 def _print_index_summary(report: IndexReport, report_path: Path) -> None:
     out.print(
-        f"[bold]Indexation {report.status.value}[/bold] : {report.documents_seen} documents lus, "
+        f"[bold]Indexation : {report.status.label}[/bold] — {report.documents_seen} documents lus, "
         f"{report.documents_indexed} indexés, {report.documents_unchanged} inchangés, "
         f"{len(report.skipped)} ignorés, {report.chunks_written} passages écrits "
         f"en {report.duration_s:.1f} s."
     )
     for skipped in report.skipped:
-        out.print(f"  [yellow]ignoré[/yellow] {skipped.path} : {skipped.reason}")
+        out.print(f"  [yellow]ignoré[/yellow] {safe(skipped.path)} : {safe(skipped.reason)}")
     for error in report.errors:
-        out.print(f"  [red]erreur[/red] {error}")
+        out.print(f"  [red]erreur[/red] {safe(error)}")
     for notice in report.notices[:10]:
-        out.print(f"  [cyan]à vérifier[/cyan] {notice}")
+        out.print(f"  [cyan]à vérifier[/cyan] {safe(notice)}")
     if len(report.notices) > 10:
         out.print(
             f"  … et {len(report.notices) - 10} autre(s) point(s) à vérifier (voir le rapport)"
         )
-    out.print(f"Rapport : {report_path}")
+    out.print(f"Rapport : {safe(report_path)}")
 
 
 @app.command("index")
@@ -91,12 +93,12 @@ def index(
         if rebuild:
             store.drop()
         pipeline = factory.make_pipeline(settings, embedder, store, redactor)
-        with progress_bar() as progress:
+        with progress_bar() as progress, plain_progress(progress):
             task = progress.add_task("Indexation", total=len(paths), current="")
 
             def documents() -> Iterator[SourceDocument | SkippedDocument]:
                 for done, file in enumerate(paths, start=1):
-                    progress.update(task, current=str(file.relative_to(path))[-60:])
+                    progress.update(task, current=safe(str(file.relative_to(path))[-60:]))
                     yield from connector.read(file)
                     progress.update(task, completed=done)
 
@@ -123,7 +125,10 @@ def harvest(
         bool, typer.Option("--full", help="Tout moissonner, pas seulement les fiches modifiées")
     ] = False,
     page_size: Annotated[int, typer.Option("--page-size", min=1, max=500)] = 50,
-    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Secondes par requête")] = 30,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", min=1, help="Secondes par requête, réponse complète comprise"),
+    ] = 30,
     report_file: Annotated[
         Path | None, typer.Option("--report", help="Chemin du rapport JSON")
     ] = None,
@@ -146,7 +151,7 @@ def harvest(
     try:
         pipeline = factory.make_pipeline(settings, embedder, store, redactor)
         err.print(
-            f"Moissonnage de {url} "
+            f"Moissonnage de {safe(url)} "
             + (f"(fiches modifiées depuis le {since:%d/%m/%Y})" if since else "(complet)")
         )
         report = pipeline.run(harvester.harvest(since), root=url)
@@ -202,7 +207,8 @@ def reindex(
         if lock.recovered is not None:
             err.print(
                 "[yellow]Verrou d'une réindexation interrompue repris[/yellow] "
-                f"(processus {lock.recovered.get('pid')}, depuis {lock.recovered.get('since')})."
+                f"(processus {safe(lock.recovered.get('pid'))}, "
+                f"depuis {safe(lock.recovered.get('since'))})."
             )
         sources, after = factory.declared_sources(settings, only=source, full=full)
         with err.status("Chargement du garde des données personnelles…"):
@@ -230,19 +236,21 @@ def reindex(
     for result in report.sources:
         colour = {"succes": "green", "partiel": "yellow", "echec": "red"}[result.status.value]
         out.print(
-            f"[{colour}]{result.name}[/{colour}] {result.status.value} : "
+            f"[{colour}]{safe(result.name)}[/{colour}] {result.status.label} : "
             f"{result.added} ajoutés, {result.updated} modifiés, {result.deleted} supprimés, "
             f"{result.unchanged} inchangés, {len(result.skipped)} ignorés "
             f"({result.duration_s:.1f} s)",
             highlight=False,
         )
         if result.error:
-            out.print(f"  [red]{result.error}[/red]", highlight=False)
+            out.print(f"  [red]{safe(result.error)}[/red]", highlight=False)
         for skipped in result.skipped[:5]:
-            out.print(f"  ignoré {skipped['path']} : {skipped['reason']}", highlight=False)
+            out.print(
+                f"  ignoré {safe(skipped['path'])} : {safe(skipped['reason'])}", highlight=False
+            )
         for notice in result.notices[:5]:
-            out.print(f"  à vérifier : {notice}", highlight=False)
-    out.print(f"[bold]Réindexation {report.status.value}[/bold] en {report.duration_s:.1f} s.")
+            out.print(f"  à vérifier : {safe(notice)}", highlight=False)
+    out.print(f"[bold]Réindexation : {report.status.label}[/bold] en {report.duration_s:.1f} s.")
     if report.quality is not None:
         figures = report.quality
         before = figures["previous"]
@@ -252,7 +260,7 @@ def reindex(
             f"{trend}" + (" — [red]DÉGRADÉE[/red]" if report.degraded else ""),
             highlight=False,
         )
-    out.print(f"Rapport : {written}")
+    out.print(f"Rapport : {safe(written)}")
     if report.degraded and report.status != RunStatus.FAILURE:
         raise typer.Exit(DEGRADED_EXIT_CODE)
     raise typer.Exit(EXIT_CODES[report.status])

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from assistant.cli.common import app, current_settings, out, titled_table
+from assistant.cli.common import app, current_settings, out, safe, titled_table
 from assistant.security import add_api_key, load_api_keys
 from connectors.errors import ConfigurationError
 
@@ -36,8 +36,9 @@ def keys_add(
     chosen = [group.strip() for group in groups.split(",") if group.strip()]
     key = add_api_key(_keys_file(), name, chosen)
     out.print(key, highlight=False, markup=False)
+    groups_text = ", ".join(chosen) or "public seulement"
     out.print(
-        f"[dim]Clé « {name} » (groupes : {', '.join(chosen) or 'public seulement'}) : "
+        f"[dim]Clé « {safe(name)} » (groupes : {safe(groups_text)}) : "
         "copiez-la maintenant, elle ne sera plus affichée.[/dim]"
     )
 

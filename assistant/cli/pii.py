@@ -14,6 +14,7 @@ from assistant.cli.common import (
     fmt,
     out,
     pii_app,
+    safe,
     titled_table,
     write_json,
 )
@@ -37,7 +38,7 @@ def pii_check(
     documents = [item for item in items if not isinstance(item, SkippedDocument)]
     for item in items:
         if isinstance(item, SkippedDocument):
-            err.print(f"[yellow]ignoré[/yellow] {item.source_path} : {item.reason}")
+            err.print(f"[yellow]ignoré[/yellow] {safe(item.source_path)} : {safe(item.reason)}")
     if not documents:
         raise ConfigurationError(f"{file} : aucun document lisible.")
     with err.status("Chargement du garde (Presidio, spaCy)…"):
@@ -45,16 +46,16 @@ def pii_check(
     for original in documents:
         redaction = redactor.redact_document(original)
         document = redaction.document
-        out.print(f"[bold]{document.title}[/bold]", highlight=False)
+        out.print(f"[bold]{safe(document.title)}[/bold]", highlight=False)
         for section in document.sections:
             where = " · ".join(
                 part for part in (section.heading, section.page and f"page {section.page}") if part
             )
             if where:
-                out.print(f"\n[italic]{where}[/italic]", highlight=False)
+                out.print(f"\n[italic]{safe(where)}[/italic]", highlight=False)
             out.print(section.text, highlight=False, markup=False)
         counts = ", ".join(f"{kind} : {n}" for kind, n in redaction.counts.most_common())
-        err.print(f"\n[bold]Remplacements[/bold] : {counts or 'aucun'}\n")
+        err.print(f"\n[bold]Remplacements[/bold] : {safe(counts or 'aucun')}\n")
 
 
 @pii_app.command("eval")
@@ -100,4 +101,4 @@ def pii_eval(
     )
     if report_file is not None:
         write_json(report_file, report)
-        err.print(f"Rapport : {report_file}")
+        err.print(f"Rapport : {safe(report_file)}")

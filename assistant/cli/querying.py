@@ -18,6 +18,7 @@ from assistant.cli.common import (
     err,
     out,
     reader_for,
+    safe,
     search_service,
 )
 from indexing.store import SearchFilters
@@ -53,11 +54,11 @@ def search(
         out.print("Aucun résultat.")
         return
     for hit in result.hits:
-        where = hit.source_path + (f", page {hit.page}" if hit.page else "")
-        out.print(f"[bold]{hit.rank}.[/bold] [cyan]{where}[/cyan]  (score {hit.score:.4f})")
+        where = hit.display_path + (f", page {hit.page}" if hit.page else "")
+        out.print(f"[bold]{hit.rank}.[/bold] [cyan]{safe(where)}[/cyan]  (score {hit.score:.4f})")
         if hit.heading:
-            out.print(f"   [italic]{hit.heading}[/italic]")
-        out.print(f"   {hit.snippet()}", highlight=False)
+            out.print(f"   [italic]{safe(hit.heading)}[/italic]")
+        out.print(f"   {hit.snippet()}", highlight=False, markup=False)
     err.print(f"[dim]{len(result.hits)} résultats en {result.took_ms:.0f} ms ({result.mode})[/dim]")
 
 
@@ -103,14 +104,16 @@ def datasets(
     if not cards:
         out.print("Aucune fiche ne correspond ; élargissez la description ou retirez un filtre.")
     for card in cards:
-        out.print(f"[bold]{card.rank}. {card.title}[/bold]", highlight=False)
+        out.print(f"[bold]{card.rank}. {safe(card.title)}[/bold]", highlight=False)
         details = [
             ", ".join(card.organisations[:2]),
             ", ".join(card.themes[:3]),
             card.updated and f"mis à jour le {card.updated}",
         ]
-        out.print("   " + " · ".join(part for part in details if part), highlight=False)
-        out.print(f"   {card.snippet}", highlight=False)
+        out.print(
+            "   " + " · ".join(part for part in details if part), highlight=False, markup=False
+        )
+        out.print(f"   {card.snippet}", highlight=False, markup=False)
         if card.table is not None:
             table = card.table
             facts = [
@@ -119,20 +122,24 @@ def datasets(
                 table["frequency"] and f"mise à jour {table['frequency']}",
                 table["analysed"] and f"statistiques du {str(table['analysed'])[:10]}",
             ]
-            out.print("   " + " · ".join(f for f in facts if f), highlight=False)
+            out.print("   " + " · ".join(f for f in facts if f), highlight=False, markup=False)
         for record in card.records:
             out.print(
-                f"   ↳ fiche du catalogue : {record.title or record.record_id}", highlight=False
+                f"   ↳ fiche du catalogue : {record.title or record.record_id}",
+                highlight=False,
+                markup=False,
             )
         for convention in card.conventions:
             out.print(
                 f"   ↳ convention {convention.id} ({convention.status}) : {convention.title}",
                 highlight=False,
+                markup=False,
             )
         for link in card.links[:3]:
             label = link.get("protocol") or link.get("name") or "lien"
-            out.print(f"   [dim]{label}[/dim] {link.get('url')}", highlight=False)
-        out.print(f"   [dim]fiche :[/dim] {card.record_url or card.source_path}", highlight=False)
+            out.print(f"   [dim]{safe(label)}[/dim] {safe(link.get('url'))}", highlight=False)
+        where = card.record_url or card.display_path
+        out.print(f"   [dim]fiche :[/dim] {safe(where)}", highlight=False)
 
 
 @app.command("ask")
@@ -164,7 +171,9 @@ def ask(
     title = "Sources les plus proches" if final.abstained else "Sources"
     out.print(f"[bold]{title}[/bold]")
     for citation in shown:
-        where = citation.source_path + (f", page {citation.page}" if citation.page else "")
+        where = citation.display_path + (f", page {citation.page}" if citation.page else "")
         heading = f" — {citation.heading}" if citation.heading else ""
         out.print(f"  [{citation.number}] {where}{heading}", highlight=False, markup=False)
-    err.print(f"[dim]{final.backend}, {final.took_ms:.0f} ms[/dim]")
+    for warning in final.warnings:
+        out.print(f"[yellow]Attention[/yellow] : {safe(warning)}", highlight=False)
+    err.print(f"[dim]{safe(final.backend)}, {final.took_ms:.0f} ms[/dim]")

@@ -4,7 +4,9 @@ Pages through GetRecords in the ISO 19139 output schema; an incremental harvest 
 for records modified since the last one. OWSLib encodes the filter; the request itself
 is sent with ``requests`` because OWSLib's POST path (0.35) ignores its timeout and the
 HTTP status, and a harvester must not hang on a slow server nor read an error page as
-records. A page that fails (timeout, HTTP error,
+records. Each attempt has a total deadline, connect to last byte (``timeout_s``): a server
+that drips its answer a byte at a time is cut off like one that says nothing. A page that
+fails (timeout, HTTP error,
 exception report) is reported and skipped, the next page is still asked for; a server
 that cannot be reached at all is a :class:`SourceError`, and nothing already indexed from
 it is touched.
@@ -12,8 +14,10 @@ it is touched.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +29,7 @@ from urllib.parse import urlencode, urlparse
 from connectors.base import SkippedDocument, SourceDocument
 from connectors.catalogue.document import record_document
 from connectors.catalogue.iso import parse_iso
+from connectors.deadline import DeadlineExceeded, pieces_within
 from connectors.errors import SourceError
 
 logger = logging.getLogger(__name__)
@@ -39,7 +44,7 @@ class CswSource:
 
     url: str
     name: str = ""  # the prefix of its records' source paths; the host when empty
-    timeout_s: float = 30.0
+    timeout_s: float = 30.0  # per attempt, whole answer included
     retries: int = 2
     page_size: int = 50
 
@@ -111,20 +116,44 @@ class CswHarvester:
             if attempt:
                 time.sleep(min(0.5 * 2**attempt, 5.0))
             try:
-                response = requests.post(
-                    self.source.url,
-                    data=body,
-                    headers={"Content-Type": "application/xml", "Accept": "application/xml"},
-                    timeout=self.source.timeout_s,
-                )
-                response.raise_for_status()
-                return response.content, search_results(response.content)
-            except (requests.RequestException, SourceError) as error:
+                content = self._post(body)
+                return content, search_results(content)
+            except (requests.RequestException, SourceError, DeadlineExceeded) as error:
                 last_error = error
                 logger.warning("CSW %s, record %s: %s", self.source.url, position, error)
         if isinstance(last_error, SourceError):
             raise last_error
         raise SourceError(_reason(self.source, last_error))
+
+    def _post(self, body: bytes) -> bytes:
+        """One request's whole answer, within ``timeout_s`` from connect to last byte."""
+        import requests
+
+        timeout = self.source.timeout_s
+        answered: list[requests.Response] = []
+
+        def pieces() -> Iterator[bytes]:
+            with requests.post(
+                self.source.url,
+                data=body,
+                headers={"Content-Type": "application/xml", "Accept": "application/xml"},
+                timeout=timeout,  # each read; the deadline bounds them all
+                stream=True,
+            ) as response:
+                answered.append(response)
+                response.raise_for_status()
+                yield b""  # the headers are in: the server did answer
+                yield from response.iter_content(chunk_size=64 * 1024)
+
+        def cut() -> None:
+            """Shut the late answer's socket: the worker's blocked read ends now."""
+            for response in answered:
+                connection = response.raw.connection
+                if connection is not None and connection.sock is not None:
+                    with contextlib.suppress(OSError):
+                        connection.sock.shutdown(socket.SHUT_RDWR)
+
+        return b"".join(pieces_within(pieces, timeout, on_expiry=cut))
 
     def _documents(self, response: bytes, where: str) -> Iterator[SourceDocument | SkippedDocument]:
         parsed = parse_iso(response, where)
@@ -219,7 +248,13 @@ def _reason(source: CswSource, error: Exception | None) -> str:
     import requests
 
     tries = source.retries + 1
-    if isinstance(error, requests.Timeout):
+    if isinstance(error, DeadlineExceeded) and error.pieces:
+        return (
+            f"le serveur CSW {source.url} n'a pas envoyé sa réponse complète en "
+            f"{source.timeout_s:g} s ({tries} essais) ; augmentez --timeout (ou timeout_s) "
+            "si le catalogue est seulement lent"
+        )
+    if isinstance(error, requests.Timeout | DeadlineExceeded):
         return (
             f"le serveur CSW {source.url} n'a pas répondu en {source.timeout_s:g} s "
             f"({tries} essais)"

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from connectors.errors import SourceError
+from connectors.safe_files import UnsafeFile, check_file, read_file
 from connectors.text import fold
 
 STATUSES = ("en vigueur", "expirée", "résiliée", "en projet")
@@ -153,7 +154,11 @@ def parse_duration(text: str) -> int | None:
 def load_register(path: Path, root: Path | None = None) -> Register:
     """Read a YAML or CSV register; ``root`` (the indexed folder) checks each ``fichier``."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_file(path, [path.parent], folder="dossier du registre").data.decode("utf-8-sig")
+    except UnsafeFile as error:
+        raise SourceError(
+            f"Registre des conventions illisible : {path} ({error.reason})"
+        ) from error
     except OSError as error:
         raise SourceError(f"Registre des conventions illisible : {path} ({error})") from error
     except UnicodeDecodeError as error:
@@ -201,15 +206,24 @@ def load_register(path: Path, root: Path | None = None) -> Register:
             )
             continue
         seen.add(convention.id)
-        if root is not None and convention.file and not (root / convention.file).is_file():
-            register.problems.append(
-                RegisterProblem(
-                    f"{where} ({convention.id})",
-                    f"fichier introuvable : {convention.file}",
-                )
-            )
+        problem = _file_problem(root, convention.file) if root is not None else None
+        if problem is not None:
+            register.problems.append(RegisterProblem(f"{where} ({convention.id})", problem))
         register.conventions.append(convention)
     return register
+
+
+def _file_problem(root: Path, file: str | None) -> str | None:
+    """Why a row's ``fichier`` cannot be read inside ``root``; None when it can (or is unset)."""
+    if not file:
+        return None
+    try:
+        check_file(root / file, [root], "dossier des conventions")
+    except UnsafeFile as error:
+        return f"fichier refusé : {file} ({error.reason})"
+    except (OSError, ValueError):  # missing, unreadable, a NUL byte in the name
+        return f"fichier introuvable : {file}"
+    return None
 
 
 def files_without_row(register: Register, files: Iterable[str]) -> list[str]:

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from connectors.errors import SourceError
+from connectors.safe_files import UnsafeFile, read_file
 
 FIELDS = {
     "description": "description",
@@ -50,7 +51,11 @@ class DictionaryEntry:
 def load_dictionary(path: Path) -> dict[str, DictionaryEntry]:
     """Entries by "schema.table"; a file that cannot be used names the entry and field."""
     try:
-        data = yaml.safe_load(path.read_text("utf-8"))
+        # Inside its own folder, a regular file: a link out or a pipe is refused, not read.
+        read = read_file(path, [path.parent], folder="dossier du dictionnaire")
+        data = yaml.safe_load(read.data.decode("utf-8"))
+    except UnsafeFile as exc:
+        raise SourceError(f"{path} : dictionnaire de données refusé ({exc.reason}).") from exc
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise SourceError(f"{path} : dictionnaire de données illisible ({exc}).") from exc
     tables = data.get("tables") if isinstance(data, dict) else None
