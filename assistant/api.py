@@ -27,6 +27,7 @@ from assistant.links import CatalogueLinks
 from assistant.llm import make_writer
 from assistant.search import Hit, SearchService
 from assistant.security import (
+    UNKNOWN_CLIENT,
     ApiKeys,
     AuthenticationError,
     BodyLimit,
@@ -303,8 +304,7 @@ class Runtime:
     def admit(self, reader: Reader, request: Request) -> None:
         """Count the request against the caller's rate (anonymous ones by address)."""
         known = reader.name != Reader.anonymous().name
-        client = request.client.host if request.client else "inconnu"
-        self.limiter.check(reader.name if known else f"adresse:{client}")
+        self.limiter.check(reader.name if known else f"adresse:{client_address(request)}")
 
     def search_service(self, reader: Reader) -> SearchService:
         """The search service for ``reader``; a French reason when the index is off."""
@@ -391,7 +391,7 @@ Caller = Annotated[Reader, Depends(caller)]
 
 def client_address(request: Request) -> str:
     """The caller's address: the peer, or what a trusted proxy forwarded (``IdentityHeaders``)."""
-    return request.client.host if request.client else "inconnu"
+    return request.client.host if request.client else UNKNOWN_CLIENT
 
 
 Address = Annotated[str, Depends(client_address)]

@@ -37,7 +37,8 @@ from connectors.safe_files import (
     FileTooLarge,
     UnsafeFile,
     check_file,
-    read_file,
+    leads_inside,
+    read_checked,
 )
 
 logger = logging.getLogger(__name__)
@@ -120,16 +121,9 @@ class FilesConnector:
             visible = sorted(d for d in dirs if not d.startswith("."))
             dirs[:] = [d for d in visible if not (Path(folder) / d).is_symlink()]
             linked = [Path(folder) / d for d in visible if d not in dirs]
-            found.extend(link for link in linked if not self._inside(link))
+            found.extend(link for link in linked if not leads_inside(link, [self.root]))
             found.extend(Path(folder) / name for name in sorted(files) if not name.startswith("."))
         return found
-
-    def _inside(self, path: Path) -> bool:
-        try:
-            real = Path(os.path.realpath(path, strict=True))
-        except (OSError, RuntimeError):
-            return False
-        return real.is_relative_to(os.path.realpath(self.root))
 
     def scan(self) -> Iterator[Item]:
         """Yield each document of each file, or the reason it was skipped."""
@@ -160,7 +154,8 @@ class FilesConnector:
         doc_id = relative_id(self.root, path)
         suffix = path.suffix.lower()
         try:
-            check_file(path, [self.root], INDEXED)  # before the extension: a link out says so
+            # Before the extension: a link leading out says so, whatever its name.
+            real = check_file(path, [self.root], INDEXED)
             if suffix not in PARSERS and suffix not in CATALOGUE_SUFFIXES:
                 formats = " ".join(
                     sorted({ext for ext in (*PARSERS, *CATALOGUE_SUFFIXES) if ext != ".markdown"})
@@ -170,7 +165,7 @@ class FilesConnector:
                     f"extension non prise en charge ({suffix or 'aucune'}) ; formats lus : "
                     f"{formats}",
                 )
-            read = read_file(path, [self.root], self.max_file_bytes, INDEXED)
+            read = read_checked(real, [self.root], self.max_file_bytes, INDEXED)
         except FileTooLarge as exc:
             return SkippedDocument(
                 doc_id, f"{exc.reason} ; réglage files.max_file_bytes pour relever la limite"

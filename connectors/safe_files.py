@@ -83,6 +83,15 @@ def real_roots(roots: Sequence[Path]) -> list[str]:
     return [os.path.realpath(root) for root in roots]
 
 
+def leads_inside(path: Path, roots: Sequence[Path]) -> bool:
+    """Whether ``path``, every link followed, lies inside one of ``roots`` (False if broken)."""
+    try:
+        real = os.path.realpath(path, strict=True)
+    except (OSError, RuntimeError):
+        return False
+    return _inside(real, real_roots(roots))
+
+
 def check_file(path: Path, roots: Sequence[Path], folder: str = "dossier autorisé") -> Path:
     """The real path of ``path`` when it is a regular file inside one of ``roots``.
 
@@ -131,7 +140,16 @@ def read_file(
     ``max_bytes`` bounds what is read: beyond it, ``FileTooLarge`` names the size and the
     limit (the caller adds which setting changes it).
     """
-    real = check_file(path, roots, folder)
+    return read_checked(check_file(path, roots, folder), roots, max_bytes, folder)
+
+
+def read_checked(
+    real: Path,
+    roots: Sequence[Path],
+    max_bytes: int | None = None,
+    folder: str = "dossier autorisé",
+) -> ReadFile:
+    """``read_file`` for a path ``check_file`` already returned: checked on the open file only."""
     try:
         descriptor = os.open(real, _OPEN_FLAGS)
     except OSError as error:

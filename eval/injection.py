@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.errors import BoussoleError
+from eval.jsonl import numbered_lines
 
 Detect = Callable[[str], str | None]
 SPLITS = ("tune", "heldout")
@@ -41,15 +42,8 @@ class InjectionCase:
 
 def load_cases(path: Path) -> list[InjectionCase]:
     """Read and check a case file; errors name the line."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as error:
-        raise InjectionCaseFileError(f"Fichier de cas illisible : {path} ({error})") from error
     cases = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{path.name}, ligne {number}"
+    for number, where, line in numbered_lines(path, InjectionCaseFileError, "de cas"):
         try:
             raw = json.loads(line)
             case = InjectionCase(

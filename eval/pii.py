@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.errors import BoussoleError
+from eval.jsonl import numbered_lines
 
 Span = tuple[str, int, int]  # (entity type, start, end)
 FindSpans = Callable[[Sequence[str]], Sequence[Sequence[Span]]]
@@ -72,14 +73,7 @@ def _locate(text: str, values: Sequence[tuple[str, str]], where: str) -> list[Sp
 def load_cases(path: Path) -> list[PiiCase]:
     """Read and check a case file; errors name the line."""
     cases: list[PiiCase] = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as error:
-        raise PiiCaseFileError(f"Fichier de cas illisible : {path} ({error})") from error
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{path.name}, ligne {number}"
+    for number, where, line in numbered_lines(path, PiiCaseFileError, "de cas"):
         try:
             raw = json.loads(line)
             text = raw["text"]

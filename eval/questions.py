@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.errors import BoussoleError
+from eval.jsonl import numbered_lines
 
 KINDS = ("procedure", "dataset", "convention", "unanswerable")
 
@@ -75,18 +76,9 @@ def parse_question(raw: Any, where: str) -> Question:
 
 def load_questions(path: Path) -> list[Question]:
     """Read a question file; the error names the file, the line and the field."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise QuestionFileError(f"Fichier de questions illisible : {path} ({exc})") from exc
-    except UnicodeDecodeError as exc:
-        raise QuestionFileError(f"{path} n'est pas encodé en UTF-8.") from exc
     questions: list[Question] = []
     seen: set[str] = set()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{path.name}, ligne {number}"
+    for _, where, line in numbered_lines(path, QuestionFileError, "de questions"):
         try:
             raw = json.loads(line)
         except json.JSONDecodeError as exc:

@@ -22,7 +22,7 @@ from guardrails.policy import fold
 Span = tuple[int, int]
 IsCommonWord = Callable[[str], bool]
 
-_PARTICLES = frozenset(["de", "du", "des", "la", "le", "van", "von", "da", "dos", "di", "d'"])
+_PARTICLES = rec.NAME_PARTICLES | {"d'"}  # "d'" too, where a name is split on spaces
 _CIVILITY_BEFORE = re.compile(rf"(?<![\w]){rec.CIVILITY}[ ]+$")
 # Letters a surname may be written with or without its accents ("Hnawia", "HNAWIA").
 _VARIANTS = {

@@ -345,7 +345,7 @@ class PiiRedactor:
         words = [word for word in words if word]
         if not words or all(word.upper().strip(".") in rec.CIVILITY_WORDS for word in words):
             return False
-        names = [word for word in words if word.lower() not in _NAME_PARTICLES]
+        names = [word for word in words if word.lower() not in rec.NAME_PARTICLES]
         for word in names:
             if not _NAME_WORD.fullmatch(word) or _ELISION.match(word):
                 return False
@@ -481,7 +481,6 @@ def _named_after_file(document: SourceDocument) -> bool:
     return unicodedata.normalize("NFC", document.title) == unicodedata.normalize("NFC", made)
 
 
-_NAME_PARTICLES = frozenset(["de", "du", "des", "la", "le", "van", "von", "da", "dos", "di"])
 _NAME_WORD = rec.NAME_WORD
 _ELISION = re.compile(r"(?i)(?:l|d|n|s|qu|j|m|c)['’]")
 
@@ -537,7 +536,7 @@ def _name_core(text: str, start: int, end: int) -> tuple[int, int] | None:
     core_end = None
     for match in _WORD_SPAN.finditer(text, start, end):
         word = match.group().rstrip(",.;:")
-        if not (_NAME_WORD.fullmatch(word) or word.lower() in _NAME_PARTICLES):
+        if not (_NAME_WORD.fullmatch(word) or word.lower() in rec.NAME_PARTICLES):
             if core_end is None and word.upper().strip(".") in rec.CIVILITY_WORDS:
                 continue
             break

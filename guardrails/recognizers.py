@@ -449,6 +449,8 @@ CIVILITY = (
     r"(?:M\.|MM\.|Mme|Mmes|Mlle|Monsieur|Madame|Mademoiselle|Dr\.?|Docteur|Me|Maître|Pr\.?"
     r"|m\.|mme)"
 )
+# Small words inside a surname ("Jean de La Fontaine", "van der Berg").
+NAME_PARTICLES = frozenset(["de", "du", "des", "la", "le", "van", "von", "da", "dos", "di"])
 # The same titles as words (upper case, no dot): never a name, nor a surname to learn.
 CIVILITY_WORDS = frozenset(
     [

@@ -22,16 +22,16 @@ from assistant.api import Runtime
 from assistant.conventions import ConventionCard, ConventionResult, ConventionScope, Passage
 from assistant.datasets import DatasetCard
 from assistant.links import ConventionLink, RecordLink
-from assistant.search import SearchService
 from assistant.settings import load_settings
 from connectors.errors import ConfigurationError
 from indexing.sparse import FrenchBm25
 from indexing.store import QdrantStore
 from tests.conftest import FakeEmbedder, index_folder, make_pipeline
+from tests.documents_app import documents_client, runtime_over
 from tests.factories import write_pdf
 from ui import render
 from ui.feedback import AnswerRecord, FeedbackDataLayer, FeedbackStore
-from ui.server import OfflinePages, documents_router, offline_html, session_reader
+from ui.server import OfflinePages, offline_html, session_reader
 
 # -- logins --------------------------------------------------------------------------------
 
@@ -272,24 +272,9 @@ def runtime(
 ) -> Runtime:
     index_folder(make_pipeline(fake_embedder, bm25, store), documents)
     settings = load_settings(tmp_path / "absent.yaml", data_dir=tmp_path / "data")
-    runtime = Runtime(settings)
-    runtime.store = store
-    runtime.service = SearchService(
-        embedder=fake_embedder,  # type: ignore[arg-type]
-        sparse=bm25,
-        store=store,
-        settings=settings.search,
-    )
+    runtime = runtime_over(settings, store, fake_embedder, bm25)
     runtime.identities.append(session_reader)
     return runtime
-
-
-def documents_client(
-    runtime: Runtime, root: Path | None, *, login_required: bool = False
-) -> TestClient:
-    app = FastAPI()
-    app.include_router(documents_router(runtime, root, login_required=login_required))
-    return TestClient(app)
 
 
 def test_documents_open_in_the_browser(runtime: Runtime, documents: Path) -> None:

@@ -19,13 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from assistant.api import Runtime
 from assistant.cli import app
-from assistant.search import SearchService
 from assistant.settings import load_settings
 from connectors import safe_files
 from connectors.base import SkippedDocument, SourceDocument
@@ -39,7 +35,8 @@ from connectors.warehouse.dictionary import load_dictionary
 from indexing.sparse import FrenchBm25
 from indexing.store import QdrantStore
 from tests.conftest import FakeEmbedder, index_folder, make_pipeline
-from ui.server import documents_router, resolve_document
+from tests.documents_app import documents_client, runtime_over
+from ui.server import resolve_document
 
 SECRET = "SECRET-PLANTE-9c41e7"  # planted outside the folder: must never be indexed
 
@@ -310,17 +307,7 @@ def test_documents_refuses_an_indexed_file_later_swapped_for_a_link_out_or_a_pip
     (corpus / "x.md").write_text("# Note\nUne note de service.", "utf-8")
     index_folder(make_pipeline(fake_embedder, bm25, store), corpus)
     settings = load_settings(tmp_path / "absent.yaml", data_dir=tmp_path / "data")
-    runtime = Runtime(settings)
-    runtime.store = store
-    runtime.service = SearchService(
-        embedder=fake_embedder,  # type: ignore[arg-type]
-        sparse=bm25,
-        store=store,
-        settings=settings.search,
-    )
-    served = FastAPI()
-    served.include_router(documents_router(runtime, corpus, login_required=False))
-    client = TestClient(served)
+    client = documents_client(runtime_over(settings, store, fake_embedder, bm25), corpus)
     assert client.get("/documents/comptes.txt").status_code == 200
 
     (corpus / "comptes.txt").unlink()

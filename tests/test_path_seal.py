@@ -6,18 +6,14 @@ import stat
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
-from assistant.api import Runtime
-from assistant.search import SearchService
 from assistant.settings import SearchMode, load_settings
 from connectors.errors import ConfigurationError
 from indexing.path_seal import KEY_BYTES, PathSealer, is_sealed, load_or_create_key
 from indexing.sparse import FrenchBm25
 from indexing.store import QdrantStore, SearchFilters, StoreConfig
 from tests.conftest import FakeEmbedder, index_folder, make_pipeline
-from ui.server import documents_router
+from tests.documents_app import documents_client, runtime_over
 
 PATH = "agents/Léa Hnawia/fiche de poste.txt"
 
@@ -55,22 +51,14 @@ def test_documents_serves_a_sealed_key_under_its_displayed_name(
     )
     store = QdrantStore(config)
     index_folder(make_pipeline(fake_embedder, bm25, store), docs)
-    runtime = Runtime(settings)
-    runtime.store = store
-    runtime.service = SearchService(
-        embedder=fake_embedder,  # type: ignore[arg-type]
-        sparse=bm25,
-        store=store,
-        settings=settings.search,
-    )
+    runtime = runtime_over(settings, store, fake_embedder, bm25)
+    assert runtime.service is not None
     hits = runtime.service.search("fiche de poste DSIN", k=5, mode=SearchMode.SPARSE).hits
     sealed = next(hit for hit in hits if hit.display_path == "agents/<PERSONNE>/fiche de poste.txt")
     assert is_sealed(sealed.source_path)
     assert runtime.service.payloads(["doc_id"], SearchFilters(source_path=PATH))  # clear too
 
-    served = FastAPI()
-    served.include_router(documents_router(runtime, docs, login_required=False))
-    client = TestClient(served)
+    client = documents_client(runtime, docs)
     response = client.get(f"/documents/{sealed.source_path}")
     assert response.status_code == 200, response.text
     assert "rappeler la DSIN" in response.text
