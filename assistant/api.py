@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant import factory
+from assistant.answerability import AnswerabilityGate
 from assistant.answering import Answer, AnswerEvent, AnswerService, Writer
 from assistant.audit import AuditLog
 from assistant.conventions import ConventionCard, ConventionScope, ConventionSearch
@@ -264,6 +265,7 @@ class Runtime:
         self.store: QdrantStore | None = None
         self.service: SearchService | None = None
         self.writer: Writer | None = None
+        self.gate: AnswerabilityGate | None = None
         self.model: str = ""
         self.unavailable: str | None = None
         security = settings.security
@@ -319,7 +321,11 @@ class Runtime:
         search = self.search_service(reader)
         if self.writer is None:
             self.writer = make_writer(self.settings.answer, search.sparse, search.expander)
-        return AnswerService(search, self.writer, self.settings.answer)
+        if self.gate is None:
+            self.gate = factory.make_gate(self.settings, search)
+        return factory.make_answer_service(
+            self.settings, search, writer=self.writer, gate=self.gate
+        )
 
     def links(self, reader: Reader) -> CatalogueLinks | None:
         """Convention-record links ``reader`` may see; an unreadable register loses them."""

@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from assistant.answering import AnswerService
+from assistant.answerability import AnswerabilityGate, GateModel
+from assistant.answering import AnswerService, Writer
 from assistant.links import CatalogueLinks
 from assistant.query import QueryExpander
 from assistant.search import SearchService
@@ -284,12 +285,28 @@ def _harvested(name: str, harvester: Any, since: Any, groups: tuple[str, ...]) -
     return Source(name, read, groups, complete=complete)
 
 
-def make_answer_service(settings: Settings, search: SearchService) -> AnswerService:
-    """Answers from the search service's passages, written as the settings choose."""
+def make_answer_service(
+    settings: Settings,
+    search: SearchService,
+    *,
+    writer: Writer | None = None,
+    gate: AnswerabilityGate | None = None,
+) -> AnswerService:
+    """Answers from the search service's passages, written as the settings choose.
+
+    A long-lived caller passes the ``writer`` and ``gate`` it built once; the gate is then
+    pointed at this reader's search service.
+    """
     from assistant.llm import make_writer
 
-    writer = make_writer(settings.answer, search.sparse, search.expander)
-    return AnswerService(search, writer, settings.answer)
+    writer = writer or make_writer(settings.answer, search.sparse, search.expander)
+    gate = (gate or make_gate(settings, search)).for_search(search)
+    return AnswerService(search, writer, settings.answer, gate)
+
+
+def make_gate(settings: Settings, search: SearchService) -> AnswerabilityGate:
+    """The answerability gate of the settings' model file."""
+    return AnswerabilityGate(search, GateModel.load(settings.answer.gate_file), search.expander)
 
 
 def make_search_service(

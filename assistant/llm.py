@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from assistant.answering import ExtractiveWriter, Writer
+from assistant.answering import Writer
+from assistant.extractive import ExtractiveWriter
 from assistant.query import QueryExpander
 from assistant.search import Hit
 from assistant.settings import AnswerBackend, AnswerSettings

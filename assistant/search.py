@@ -175,6 +175,12 @@ class SearchService:
         groups = group_hits(result.hits, lambda hit: hit.source_path, self.settings.doc_evidence)
         return result, groups[:depth]
 
+    def chunks_holding(self, stems: Sequence[str]) -> dict[str, int]:
+        """How many chunks the reader may see hold each stem (0: not in the index at all)."""
+        ids = {stem: self.sparse.term_id(stem) for stem in dict.fromkeys(stems)}
+        counts = self.store.chunks_with_terms(list(set(ids.values())), self.restrict(None))
+        return {stem: counts.get(term, 0) for stem, term in ids.items()}
+
     def ranked_paths(
         self, query: str, *, depth: int = 10, mode: SearchMode | None = None
     ) -> list[str]:

@@ -114,9 +114,9 @@ class AnswerSettings(BaseModel):
     backend: AnswerBackend = AnswerBackend.EXTRACTIVE
     passages: int = Field(default=6, ge=1, le=20)  # retrieved passages the answer draws on
     max_sentences: int = Field(default=3, ge=1, le=10)  # extractive: sentences quoted
-    # Abstain when the best passage's cosine with the question is below this
-    # (calibrated on the dev set with `boussole eval --answers`).
-    min_similarity: float = Field(default=0.863, ge=0, le=1)
+    # The answerability model (weights and threshold, fitted on the tuning half of the dev
+    # set by `boussole eval --fit-gate`); None = the one shipped (assistant/answerability.yaml).
+    gate_file: Path | None = None
     openai: OpenAISettings = OpenAISettings()
 
     @model_validator(mode="after")

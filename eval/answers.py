@@ -22,6 +22,9 @@ class AnswerOutcome:
     abstained: bool
     cited_paths: tuple[str, ...]
     evidence: float | None = None
+    question_type: str = "autre"  # the fact the assistant took the question to ask for
+    missing_terms: tuple[str, ...] = ()
+    answerability: float | None = None
 
 
 Answerer = Callable[[Question], AnswerOutcome]
@@ -62,6 +65,16 @@ def answer_metrics(
     def share(count: int, total: int) -> float | None:
         return round(count / total, 4) if total else None
 
+    by_type: dict[str, dict[str, Any]] = {}
+    for kind in sorted({o.question_type for _, o in with_strings}):
+        pairs = [(q, o) for q, o in with_strings if o.question_type == kind]
+        by_type[kind] = {
+            "answer_match": share(
+                sum(not o.abstained and matches(o.text, q.answer_contains) for q, o in pairs),
+                len(pairs),
+            ),
+            "n": len(pairs),
+        }
     return {
         "abstention": share(sum(o.abstained for o in unanswerable), len(unanswerable)),
         "false_abstention": share(sum(o.abstained for o in answerable), len(answerable)),
@@ -74,35 +87,5 @@ def answer_metrics(
         "n_answerable": len(answerable),
         "n_answer_contains": len(with_strings),
         "n_citations": cited,
+        "by_type": by_type,
     }
-
-
-def calibrate(
-    questions: Sequence[Question],
-    evidence: Sequence[float | None],
-    *,
-    max_false_abstention: float = 0.1,
-) -> dict[str, Any]:
-    """The evidence threshold that abstains most on unanswerable questions.
-
-    It abstains on at most ``max_false_abstention`` of answerable ones. Only the evidence
-    decides here; a writer may still abstain for lack of a sentence.
-    """
-    pairs = [(q.answerable, e) for q, e in zip(questions, evidence, strict=True) if e is not None]
-    answerable = [e for ok, e in pairs if ok]
-    unanswerable = [e for ok, e in pairs if not ok]
-    if not answerable or not unanswerable:
-        return {"threshold": None}
-    best: dict[str, Any] = {"threshold": None}
-    for threshold in sorted({round(e, 3) for _, e in pairs}):
-        false = sum(e < threshold for e in answerable) / len(answerable)
-        if false > max_false_abstention:
-            break
-        caught = sum(e < threshold for e in unanswerable) / len(unanswerable)
-        if best["threshold"] is None or caught > best["abstention"]:
-            best = {
-                "threshold": threshold,
-                "abstention": round(caught, 4),
-                "false_abstention": round(false, 4),
-            }
-    return best

@@ -41,10 +41,16 @@ def summarise(results: Sequence[QuestionResult]) -> dict[str, Any]:
     answerable = [result for result in results if result.question.answerable]
     n = len(answerable)
     if n == 0:
-        return {"recall@5": None, "mrr@10": None, "n": 0}
+        return {"recall@5": None, "mrr@10": None, "recall@1": None, "n": 0}
     recall = sum(1 for r in answerable if r.hit_rank is not None and r.hit_rank <= 5) / n
+    first = sum(1 for r in answerable if r.hit_rank == 1) / n
     mrr = sum(1.0 / r.hit_rank for r in answerable if r.hit_rank is not None) / n
-    return {"recall@5": round(recall, 4), "mrr@10": round(mrr, 4), "n": n}
+    return {
+        "recall@5": round(recall, 4),
+        "mrr@10": round(mrr, 4),
+        "recall@1": round(first, 4),
+        "n": n,
+    }
 
 
 def evaluate(
@@ -67,22 +73,36 @@ def build_report(
     results: Sequence[QuestionResult], *, questions_file: str, mode: str
 ) -> dict[str, Any]:
     """The JSON report whose keys EVAL_FORMAT.md fixes."""
-    kinds = sorted({result.question.kind for result in results if result.question.answerable})
-    return {
+    report: dict[str, Any] = {
         "questions": questions_file,
         "mode": mode,
         "n": len(results),
+        **scores(results),
+    }
+    splits = sorted({r.question.split for r in results if r.question.split is not None})
+    if splits:
+        report["splits"] = {
+            name: scores([r for r in results if r.question.split == name]) for name in splits
+        }
+    report["per_question"] = [
+        {
+            "id": r.question.id,
+            "kind": r.question.kind,
+            "ranked_paths": r.ranked_paths,
+            "hit_rank": r.hit_rank,
+            **({"split": r.question.split} if r.question.split else {}),
+        }
+        for r in results
+    ]
+    return report
+
+
+def scores(results: Sequence[QuestionResult]) -> dict[str, Any]:
+    """``overall`` and ``by_kind`` of a set of results."""
+    kinds = sorted({result.question.kind for result in results if result.question.answerable})
+    return {
         "overall": summarise(results),
         "by_kind": {
             kind: summarise([r for r in results if r.question.kind == kind]) for kind in kinds
         },
-        "per_question": [
-            {
-                "id": r.question.id,
-                "kind": r.question.kind,
-                "ranked_paths": r.ranked_paths,
-                "hit_rank": r.hit_rank,
-            }
-            for r in results
-        ],
     }

@@ -12,6 +12,7 @@ from connectors.errors import BoussoleError
 from eval.jsonl import numbered_lines
 
 KINDS = ("procedure", "dataset", "convention", "unanswerable")
+SPLITS = ("tune", "heldout")
 
 
 class QuestionFileError(BoussoleError):
@@ -30,6 +31,7 @@ class Question:
     relevant: tuple[str, ...]
     answer_contains: tuple[str, ...]
     note: str = ""
+    split: str | None = None  # "tune" or "heldout" (EVAL_FORMAT.md), None when unsplit
 
     @property
     def answerable(self) -> bool:
@@ -64,7 +66,13 @@ def parse_question(raw: Any, where: str) -> Question:
     relevant = tuple(normalise_path(p) for p in _strings(raw.get("relevant"), where, "relevant"))
     if raw["kind"] != "unanswerable" and not relevant:
         raise QuestionFileError(f"{where} : « relevant » est vide pour une question {raw['kind']}.")
+    split = raw.get("split")
+    if split is not None and split not in SPLITS:
+        raise QuestionFileError(
+            f"{where} : split « {split} » inconnu (attendu : {', '.join(SPLITS)})."
+        )
     return Question(
+        split=split,
         id=raw["id"],
         question=raw["question"],
         kind=raw["kind"],

@@ -38,6 +38,14 @@ class SparseMatrix:
         unique, counts = np.unique(self.terms, return_counts=True)
         self._df = dict(zip(unique.tolist(), counts.tolist(), strict=True))
 
+    def chunks_with(self, terms: Sequence[int], mask: NDArray[np.bool_]) -> dict[int, int]:
+        """How many points inside ``mask`` hold each term."""
+        wanted = np.asarray(sorted(set(terms)), dtype=np.int64)
+        hit = np.isin(self.terms, wanted) & mask[self.rows]
+        found, counts = np.unique(self.terms[hit], return_counts=True)
+        held = dict(zip(found.tolist(), counts.tolist(), strict=True))
+        return {term: int(held.get(term, 0)) for term in terms}
+
     def idf(self, term: int) -> float:
         """Qdrant's IDF: ln((N - df + 0.5) / (df + 0.5) + 1)."""
         df = self._df.get(term, 0)

@@ -106,6 +106,11 @@ class FrenchBm25:
         ids = {self._model.compute_token_id(token) for token in _with_pairs(self.stems(text))}
         return SparseVector(indices=sorted(ids), values=[1.0] * len(ids))
 
+    def term_id(self, stem: str) -> int:
+        """The sparse index of one stem, as documents and queries use it."""
+        term: int = self._model.compute_token_id(stem)
+        return term
+
     def stems(self, text: str) -> list[str]:
         """Stemmed words without stopwords, as fastembed's BM25 counts them."""
         tokens = self._model.tokenizer.tokenize(remove_non_alphanumeric(text))

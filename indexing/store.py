@@ -448,6 +448,34 @@ class QdrantStore:
             for p in fused
         ]
 
+    def chunks_with_terms(
+        self, terms: Sequence[int], filters: SearchFilters | None = None
+    ) -> dict[int, int]:
+        """How many chunks (that ``filters`` let through) hold each BM25 term of the text.
+
+        Local mode counts them in memory; a server is asked whether any chunk holds each
+        term (1 or 0), which is what answerability needs: is the word in the index at all.
+        """
+        if not terms or not self.exists():
+            return dict.fromkeys(terms, 0)
+        if self.in_memory_bm25:
+            index = self._local_sparse_index()
+            mask = index.mask(self._matching_ids(filters))
+            return index.matrices[SPARSE].chunks_with(terms, mask)
+        query_filter = self._filter(filters)
+        counts = {}
+        for term in terms:
+            response = self.client.query_points(
+                self.collection,
+                query=models.SparseVector(indices=[term], values=[1.0]),
+                using=SPARSE,
+                limit=1,
+                query_filter=query_filter,
+                with_payload=False,
+            )
+            counts[term] = len(response.points)
+        return counts
+
     def _all_points(
         self,
         payload_fields: list[str],

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -27,7 +28,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from assistant import factory
-from assistant.answering import sentences
+from assistant.extractive import sentences
 from assistant.users import hash_password
 from guardrails.access import Reader
 from tests.servers import environment as environment_variables
@@ -153,6 +154,24 @@ def mentions(document: dict[str, Any], output: str) -> bool:
     return any(name and name in folded for name in names)
 
 
+_NOT_FOUND = re.compile(r"rien trouvé sur (.*?) dans les documents indexés")
+
+
+def echoed_terms(output: str, query: str) -> list[str]:
+    """The question's own words an answer names as not found (text or ``missing_terms``).
+
+    Only words the question holds count: anything else named would be a document's.
+    """
+    named = [
+        term
+        for sentence in _NOT_FOUND.findall(output)
+        for term in re.findall(r"« (.+?) »", sentence)
+    ]
+    for listed in re.findall(r'"missing_terms":\s*(\[[^\]]*\])', output):
+        named += json.loads(listed)
+    return sorted({term for term in named if term and term in query}, key=len, reverse=True)
+
+
 class Tally:
     """Queries tried and leaks found, per entry point; found counts for allowed roles."""
 
@@ -168,6 +187,8 @@ class Tally:
         self.tried[where] += 1
         for echo in (query, json.dumps(query, ensure_ascii=False)[1:-1], json.dumps(query)[1:-1]):
             output = output.replace(echo, "") if echo else output  # the question sent back
+        for term in echoed_terms(output, query):  # « rien trouvé sur « X » »: the user's words
+            output = output.replace(term, "")
         seen = mentions(document, output)
         if allowed(role, document):
             self.expected[where] += 1

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering import ABSTENTION, AnswerService, ExtractiveWriter, sentences
+from assistant.answerability import AnswerabilityGate, GateModel
+from assistant.answering import ABSTENTION, AnswerService
+from assistant.extractive import ExtractiveWriter, sentences
 from assistant.llm import SYSTEM_PROMPT, make_writer
 from assistant.search import Hit, SearchService
 from assistant.settings import AnswerSettings, SearchMode, SearchSettings
 from connectors.errors import ModelError
-from eval.answers import AnswerOutcome, answer_metrics, calibrate
+from eval.answers import AnswerOutcome, answer_metrics
 from eval.questions import Question
 from indexing.sparse import FrenchBm25
 from indexing.store import QdrantStore
@@ -116,21 +118,25 @@ def service(
     )
 
 
-def test_weak_evidence_abstains_and_lists_the_closest_sources(service: SearchService) -> None:
-    settings = AnswerSettings(min_similarity=0.999)
-    answerer = AnswerService(service, make_writer(settings, service.sparse), settings)
+def test_a_gate_that_doubts_abstains_and_lists_the_closest_sources(
+    service: SearchService,
+) -> None:
+    settings = AnswerSettings()
+    doubtful = GateModel(weights={"evidence": 1.0}, intercept=-10.0, threshold=0.5)
+    gate = AnswerabilityGate(service, doubtful)
+    answerer = AnswerService(service, make_writer(settings, service.sparse), settings, gate)
     answer = answerer.answer("sous quel délai signaler un incident de sécurité ?")
-    assert answer.abstained and answer.text == ABSTENTION
+    assert answer.abstained and answer.text == ABSTENTION and answer.missing_terms == []
     assert answer.citations == []
     assert [source.source_path for source in answer.sources] == ["incident.md"]
-    assert answer.evidence is not None and answer.evidence < 0.999
+    assert answer.answerability is not None and answer.answerability < 0.5
 
 
 def test_strong_evidence_answers_with_numbered_citations(service: SearchService) -> None:
-    settings = AnswerSettings(min_similarity=0.0)
+    settings = AnswerSettings()
     answerer = AnswerService(service, make_writer(settings, service.sparse), settings)
     answer = answerer.answer("sous quel délai signaler un incident de sécurité ?")
-    assert not answer.abstained
+    assert not answer.abstained and answer.question_type == "duree"
     assert "dans l'heure qui suit sa découverte" in answer.text
     citation = answer.citations[0]
     assert (citation.source_path, citation.heading) == (
@@ -151,7 +157,6 @@ def openai_settings(server: FakeChatServer) -> AnswerSettings:
     return AnswerSettings.model_validate(
         {
             "backend": "openai",
-            "min_similarity": 0.0,
             "openai": {"base_url": server.base_url, "model": "albert-small", "timeout_s": 10},
         }
     )
@@ -191,7 +196,6 @@ def test_an_unreachable_endpoint_is_named_in_french(service: SearchService) -> N
     settings = AnswerSettings.model_validate(
         {
             "backend": "openai",
-            "min_similarity": 0.0,
             "openai": {"base_url": "http://127.0.0.1:9/v1", "model": "m", "timeout_s": 2},
         }
     )
@@ -217,7 +221,7 @@ def test_answer_metrics_follow_eval_format() -> None:
         question("unanswerable"),
     ]
     outcomes = [
-        AnswerOutcome("Notifier sous 72 HEURES [1]", False, ("a.md", "c.md"), 0.9),
+        AnswerOutcome("Notifier sous 72 HEURES [1]", False, ("a.md", "c.md"), 0.9, "duree"),
         AnswerOutcome(ABSTENTION, True, (), 0.8),
         AnswerOutcome(ABSTENTION, True, (), 0.7),
         AnswerOutcome("Une réponse inventée [1]", False, ("d.md",), 0.88),
@@ -227,5 +231,32 @@ def test_answer_metrics_follow_eval_format() -> None:
     assert metrics["false_abstention"] == 0.5
     assert metrics["answer_match"] == 0.5
     assert metrics["citation_precision"] == round(1 / 3, 4)
-    best = calibrate(questions, [o.evidence for o in outcomes], max_false_abstention=0.5)
-    assert best == {"threshold": 0.9, "abstention": 1.0, "false_abstention": 0.5}
+    assert metrics["by_type"] == {
+        "autre": {"answer_match": 0.0, "n": 1},
+        "duree": {"answer_match": 1.0, "n": 1},
+    }
+
+
+def test_a_model_saying_the_passages_do_not_answer_is_an_abstention(
+    service: SearchService, chat_server: FakeChatServer
+) -> None:
+    chat_server.enqueue("Les passages fournis ne permettent pas de répondre [1].")
+    settings = openai_settings(chat_server)
+    answerer = AnswerService(service, make_writer(settings, service.sparse), settings)
+    answer = answerer.answer("sous quel délai signaler un incident ?")
+    assert answer.abstained and answer.citations == [] and answer.text == ABSTENTION
+    assert [source.source_path for source in answer.sources] == ["incident.md"]
+
+
+def test_no_model_is_called_when_the_documents_lack_a_key_term(
+    service: SearchService, chat_server: FakeChatServer
+) -> None:
+    chat_server.enqueue("Une réponse qui ne doit jamais être demandée [1].")
+    settings = openai_settings(chat_server)
+    trusting = GateModel(weights={"missing": -20.0}, intercept=10.0, threshold=0.5)
+    gate = AnswerabilityGate(service, trusting)
+    answerer = AnswerService(service, make_writer(settings, service.sparse), settings, gate)
+    answer = answerer.answer("sous quel délai signaler un incident au CERT-NC ?")
+    assert answer.abstained and answer.missing_terms == ["CERT-NC"]
+    assert answer.text.startswith("Je n'ai rien trouvé sur « CERT-NC »")
+    assert chat_server.requests == []

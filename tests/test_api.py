@@ -178,7 +178,8 @@ def test_ask_abstains_in_french_and_shows_the_closest_sources(client: TestClient
         "/ask", json={"question": "à quelle heure ferme la cantine du personnel le vendredi ?"}
     ).json()
     assert answer["abstained"] is True
-    assert answer["text"].startswith("Je n'ai pas trouvé de réponse dans les documents indexés")
+    assert answer["text"].startswith("Je n'ai rien trouvé sur « cantine » dans les documents")
+    assert answer["missing_terms"] == ["cantine"] and answer["question_type"] == "autre"
     assert answer["citations"] == [] and answer["sources"]
 
 

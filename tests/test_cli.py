@@ -87,7 +87,7 @@ def test_eval_writes_the_report(env: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["eval", "--questions", str(questions), "--report", str(out)])
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text("utf-8"))
-    assert report["overall"] == {"recall@5": 1.0, "mrr@10": 1.0, "n": 1}
+    assert report["overall"] == {"recall@5": 1.0, "mrr@10": 1.0, "recall@1": 1.0, "n": 1}
     assert report["per_question"][0]["ranked_paths"][0] == "charte.pdf"
 
 

@@ -44,11 +44,46 @@ def test_report_has_the_stable_keys_and_right_numbers() -> None:
     assert report["overall"] == {
         "recall@5": pytest.approx(1 / 3, abs=1e-3),
         "mrr@10": pytest.approx((1 + 1 / 6) / 3, abs=1e-3),
+        "recall@1": pytest.approx(1 / 3, abs=1e-3),
         "n": 3,
     }
-    assert report["by_kind"]["convention"] == {"recall@5": 0.0, "mrr@10": 0.0, "n": 1}
+    assert report["by_kind"]["convention"] == {
+        "recall@5": 0.0,
+        "mrr@10": 0.0,
+        "recall@1": 0.0,
+        "n": 1,
+    }
     assert set(report) == {"questions", "mode", "n", "overall", "by_kind", "per_question"}
     assert report["per_question"][1]["hit_rank"] == 6
+
+
+def test_each_half_of_a_split_file_is_reported_apart() -> None:
+    questions = [
+        Question("t1", "question t1", "procedure", ("a.md",), (), split="tune"),
+        Question("h1", "question h1", "procedure", ("b.md",), (), split="heldout"),
+        Question("h2", "question h2", "unanswerable", (), (), split="heldout"),
+    ]
+    results = evaluate(questions, lambda question: ["a.md"])
+    report = build_report(results, questions_file="t.jsonl", mode="hybrid")
+    assert report["overall"]["n"] == 2 and report["overall"]["recall@5"] == 0.5
+    assert report["splits"]["tune"]["overall"]["recall@1"] == 1.0
+    assert report["splits"]["heldout"]["overall"] == {
+        "recall@5": 0.0,
+        "mrr@10": 0.0,
+        "recall@1": 0.0,
+        "n": 1,
+    }
+    assert [row.get("split") for row in report["per_question"]] == ["tune", "heldout", "heldout"]
+
+
+def test_the_dev_set_is_split_once_in_two_halves_of_each_kind() -> None:
+    questions = load_questions(DEV)
+    assert {question.split for question in questions} == {"tune", "heldout"}
+    for kind in ("procedure", "dataset", "convention", "unanswerable"):
+        halves = [q.split for q in questions if q.kind == kind]
+        assert abs(halves.count("tune") - halves.count("heldout")) <= 1, kind
+    unanswerable = [q for q in questions if q.kind == "unanswerable"]
+    assert len(unanswerable) >= 58 and len(questions) - len(unanswerable) >= 160
 
 
 @pytest.mark.parametrize(
@@ -59,6 +94,7 @@ def test_report_has_the_stable_keys_and_right_numbers() -> None:
         ('{"id": "a", "question": "", "kind": "procedure", "relevant": ["x"]}', "question"),
         ('{"id": "a", "question": "q", "kind": "procedure", "relevant": []}', "relevant"),
         ('{"id": "a", "question": "q", "kind": "procedure", "relevant": "x"}', "relevant"),
+        ('{"id": "a", "question": "q", "kind": "unanswerable", "split": "test"}', "split « test »"),
     ],
 )
 def test_bad_question_files_name_line_and_field(tmp_path: Path, line: str, message: str) -> None:

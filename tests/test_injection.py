@@ -12,9 +12,10 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from assistant import factory
-from assistant.answering import AnswerService, _instruction_sentences, sentences
+from assistant.answering import AnswerService
 from assistant.api import create_app
 from assistant.cli import app as cli_app
+from assistant.extractive import _instruction_sentences, sentences
 from assistant.llm import SYSTEM_PROMPT, make_writer
 from assistant.search import SearchService
 from assistant.settings import AnswerSettings, SearchSettings, Settings, load_settings

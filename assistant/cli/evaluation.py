@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from assistant import factory
+from assistant.answerability import GATE_FEATURES, GateModel
 from assistant.cli.common import (
     AsUserOption,
     ModeOption,
@@ -48,6 +49,14 @@ def evaluate(
     report_file: Annotated[
         Path | None, typer.Option("--report", help="Écrire le rapport JSON ici")
     ] = None,
+    fit_gate: Annotated[
+        Path | None,
+        typer.Option(
+            "--fit-gate",
+            help="Ajuster le modèle d'abstention sur la moitié « tune » du fichier (toutes "
+            "les questions s'il n'est pas partagé) et l'écrire dans ce fichier YAML",
+        ),
+    ] = None,
     as_user: AsUserOption = None,
 ) -> None:
     """Mesurer la qualité de recherche (Recall@5, MRR@10) sur un fichier de questions."""
@@ -55,7 +64,7 @@ def evaluate(
 
     from assistant.conventions import ConventionSearch
     from assistant.datasets import DatasetSearch
-    from eval.answers import AnswerOutcome, answer_metrics, calibrate
+    from eval.answers import AnswerOutcome, answer_metrics
     from eval.metrics import build_report, evaluate
     from eval.questions import Question, load_questions
 
@@ -82,63 +91,125 @@ def evaluate(
         task = progress.add_task("Évaluation", total=len(items), current="")
         results = evaluate(items, retrieve, progress=lambda n: progress.update(task, completed=n))
         outcomes = []
-        if answers:
+        signals: list[dict[str, float | None]] = []
+        if answers or fit_gate is not None:
             answerer = factory.make_answer_service(settings, service)
             task = progress.add_task("Réponses", total=len(items), current="")
             for number, item in enumerate(items, start=1):
                 given = answerer.answer(item.question, mode=chosen)
                 outcomes.append(
                     AnswerOutcome(
-                        given.text, given.abstained, tuple(given.cited_paths), given.evidence
+                        given.text,
+                        given.abstained,
+                        tuple(given.cited_paths),
+                        given.evidence,
+                        given.question_type,
+                        tuple(given.missing_terms),
+                        given.answerability,
                     )
                 )
+                verdict = answerer.judge(item.question, mode=chosen)
+                signals.append(verdict.features if verdict is not None else {})
                 progress.update(task, completed=number)
     label = f"{chosen.value}+profils" if scoped else chosen.value
     report = build_report(results, questions_file=questions.name, mode=label)
-    if answers:
+    if outcomes:
         report["answers"] = answer_metrics(items, outcomes) | {
-            "calibration": calibrate(items, [o.evidence for o in outcomes]),
-            "min_similarity": settings.answer.min_similarity,
             "backend": settings.answer.backend.value,
+            "gate": str(settings.answer.gate_file or "assistant/answerability.yaml"),
         }
-        for row, outcome in zip(report["per_question"], outcomes, strict=True):
+        for name, part in report.get("splits", {}).items():
+            chosen_items = [(q, o) for q, o in zip(items, outcomes, strict=True) if q.split == name]
+            part["answers"] = answer_metrics(*zip(*chosen_items, strict=True))
+        for row, outcome, signal in zip(report["per_question"], outcomes, signals, strict=True):
             row.update(
                 answer=outcome.text,
                 abstained=outcome.abstained,
                 cited=list(outcome.cited_paths),
                 evidence=outcome.evidence,
+                question_type=outcome.question_type,
+                missing_terms=list(outcome.missing_terms),
+                answerability=outcome.answerability,
+                signals=signal,
             )
+    if fit_gate is not None:
+        _fit_gate(
+            fit_gate, items, signals, questions.name, GateModel.load(settings.answer.gate_file)
+        )
     _print_eval_table(report)
     if report_file is not None:
         write_json(report_file, report)
         err.print(f"Rapport : {safe(report_file)}")
 
 
+def _fit_gate(
+    target: Path,
+    items: list[Any],
+    signals: list[dict[str, float | None]],
+    source: str,
+    model: GateModel,
+) -> None:
+    """Fit the answerability model on the tuning half and write it as YAML."""
+    import yaml
+
+    from eval.gate import fit_gate
+
+    tuned = [(s, q.answerable) for q, s in zip(items, signals, strict=True) if q.split == "tune"]
+    if not tuned:
+        err.print("[yellow]Fichier non partagé : le modèle est ajusté sur toutes ses questions.")
+        tuned = [(s, q.answerable) for q, s in zip(items, signals, strict=True)]
+    try:
+        fitted = fit_gate(tuned, GATE_FEATURES)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--fit-gate") from exc
+    # The signals were measured with these word thresholds: the model keeps them.
+    fitted |= {"rare_chunks": model.rare_chunks, "common_zipf": model.common_zipf}
+    header = (
+        "# Modèle d'abstention de Boussole (assistant/answerability.py), écrit par\n"
+        f"# `boussole eval --questions {source} --fit-gate` sur la moitié « tune ».\n"
+        "# P(réponse) = sigmoïde(intercept + somme des poids × signaux) ; Boussole répond\n"
+        "# quand elle atteint le seuil. Ne pas retoucher à la main : réajuster.\n"
+    )
+    target.write_text(header + yaml.safe_dump(fitted, sort_keys=False), encoding="utf-8")
+    tuning = fitted["tuning"]
+    out.print(
+        f"Modèle d'abstention écrit dans {safe(target)} : sur la moitié d'ajustement, "
+        f"abstention {fmt(tuning['abstention'])}, fausse abstention "
+        f"{fmt(tuning['false_abstention'])} (relancez l'évaluation pour le mesurer)."
+    )
+
+
 def _print_eval_table(report: dict[str, Any]) -> None:
-    scopes = [("global", report["overall"]), *report["by_kind"].items()]
-    rows = [[name, str(v["n"]), fmt(v["recall@5"]), fmt(v["mrr@10"])] for name, v in scopes]
-    columns = ("périmètre", "n", "Recall@5", "MRR@10")
-    out.print(titled_table(f"{report['questions']} — mode {report['mode']}", columns, rows))
-    if "answers" in report:
-        given = report["answers"]
+    parts = [("", report)] + [
+        (f" — {name}", part) for name, part in report.get("splits", {}).items()
+    ]
+    for suffix, part in parts:
+        scopes = [("global", part["overall"]), *part["by_kind"].items()]
         rows = [
-            ["abstention (sans réponse)", str(given["n_unanswerable"]), fmt(given["abstention"])],
-            ["fausse abstention", str(given["n_answerable"]), fmt(given["false_abstention"])],
-            ["réponse attendue", str(given["n_answer_contains"]), fmt(given["answer_match"])],
-            ["précision des citations", str(given["n_citations"]),
-             fmt(given["citation_precision"])],
-        ]  # fmt: skip
-        title = f"Réponses ({given['backend']}, seuil {given['min_similarity']})"
-        out.print(titled_table(title, ("mesure", "n", "valeur"), rows))
-        calibration = given["calibration"]
-        if calibration.get("threshold") is not None:
-            out.print(
-                f"Seuil d'abstention conseillé (≤ 10 % de fausses abstentions) : "
-                f"{calibration['threshold']} → abstention {fmt(calibration['abstention'])}, "
-                f"fausse abstention {fmt(calibration['false_abstention'])}"
-            )
+            [name, str(v["n"]), fmt(v["recall@5"]), fmt(v["recall@1"]), fmt(v["mrr@10"])]
+            for name, v in scopes
+        ]
+        columns = ("périmètre", "n", "Recall@5", "R@1", "MRR@10")
+        title = f"{report['questions']}{suffix} — mode {report['mode']}"
+        out.print(titled_table(title, columns, rows))
+        if "answers" in part:
+            _print_answers(part["answers"], f"Réponses{suffix}")
     misses = [
         q for q in report["per_question"] if q["hit_rank"] is None and q["kind"] != "unanswerable"
     ]
     for miss in misses:
         out.print(f"  [yellow]non trouvé dans le top 10[/yellow] : {safe(miss['id'])}")
+
+
+def _print_answers(given: dict[str, Any], title: str) -> None:
+    rows = [
+        ["abstention (sans réponse)", str(given["n_unanswerable"]), fmt(given["abstention"])],
+        ["fausse abstention", str(given["n_answerable"]), fmt(given["false_abstention"])],
+        ["réponse attendue", str(given["n_answer_contains"]), fmt(given["answer_match"])],
+        ["précision des citations", str(given["n_citations"]), fmt(given["citation_precision"])],
+    ]
+    rows += [
+        [f"  réponse attendue, type {kind}", str(v["n"]), fmt(v["answer_match"])]
+        for kind, v in given["by_type"].items()
+    ]
+    out.print(titled_table(title, ("mesure", "n", "valeur"), rows))
