@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import itertools
 import math
+import re
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ FEATURES = (
     "missing_numbers",  # missing numbers and years
     "coverage",  # share of the question's rare words in the best-covering document
     "margin",  # how far the first document's score is ahead of the second's
+    "absent",  # missing names, acronyms, numbers that no chunk holds: abstain, always
 )
 # The signals the shipped model weighs: of the sets compared by 5-fold cross-validation on
 # the tuning half (``boussole eval --fit-gate``), the one abstaining most at <= 10 % false
@@ -249,6 +251,7 @@ class AnswerabilityGate:
         covered = held[best] if best is not None else set()
         anywhere = set().union(*held) if held else set()
         missing = [term for term in terms if term.text not in covered]
+        absent = self._absent(missing)
         wanted = self._rare_stems(question)
         features: dict[str, float | None] = {
             "evidence": evidence,
@@ -262,18 +265,34 @@ class AnswerabilityGate:
             "missing_numbers": float(sum(term.kind == TermKind.NUMBER for term in missing)),
             "coverage": _share(wanted, texts[best][1]) if best is not None else 0.0,
             "margin": _margin(checked),
+            "absent": float(len(absent)),
         }
         probability = self.model.probability(features)
         order = [best] if best is not None else []
         order += [i for i in range(len(checked)) if i != best]
         return Verdict(
-            answerable=bool(checked) and probability >= self.model.threshold,
+            answerable=bool(checked) and not absent and probability >= self.model.threshold,
             probability=round(probability, 4),
             key_terms=terms,
             missing_terms=[term.text for term in missing],
             features=features,
             documents=[checked[i][0].source_path for i in order],
         )
+
+    def _absent(self, missing: Sequence[KeyTerm]) -> list[KeyTerm]:
+        """Names of several words and years with a word that no chunk the reader sees holds.
+
+        No document can answer a question about something none of them mentions: the
+        gate abstains whatever the other signals say (« Wallis-et-Futuna », « 2031 »).
+        One-word names and acronyms are left to the model: on the tuning half, those the
+        index lacked were as often a département or a product the user added to a question
+        the documents do answer (« (Cher) », « E85 ») as the subject of a near miss.
+        """
+        strong = [term for term in missing if len(term.words) > 1 or _year(term)]
+        stems = {term.text: [s for s in map(self.stem, term.words) if s] for term in strong}
+        wanted = sorted({stem for group in stems.values() for stem in group})
+        counts = self.search.chunks_holding(wanted)
+        return [term for term in strong if any(counts.get(s, 0) == 0 for s in stems[term.text])]
 
     def _rare_stems(self, question: str) -> dict[str, float]:
         """The question's stems weighted by rarity in the index (1/√(1 + chunks)).
@@ -290,6 +309,10 @@ class AnswerabilityGate:
         stems = set(self.search.sparse.stems(" ".join(words)))
         counts = self.search.chunks_holding(sorted(stems))
         return {stem: 1.0 / math.sqrt(1 + counts.get(stem, 0)) for stem in stems}
+
+
+def _year(term: KeyTerm) -> bool:
+    return term.kind == TermKind.NUMBER and bool(re.fullmatch(r"(?:19|20)\d\d", term.text))
 
 
 def _share(wanted: Mapping[str, float], stems: set[str]) -> float:

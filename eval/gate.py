@@ -22,8 +22,13 @@ def fit_gate(
     *,
     max_false_abstention: float = 0.08,
     regularisation: float = 1.0,
+    forced: Sequence[bool] | None = None,
 ) -> dict[str, Any]:
-    """The model file's content: weights, intercept, threshold, defaults, tuning figures."""
+    """The model file's content: weights, intercept, threshold, defaults, tuning figures.
+
+    ``forced`` marks the questions a rule abstains on whatever the model says: they count
+    as abstentions when the threshold is chosen.
+    """
     from sklearn.linear_model import LogisticRegression
 
     answerable = np.array([ok for _, ok in samples], dtype=bool)
@@ -50,6 +55,8 @@ def fit_gate(
     raw = model.coef_[0] / scale
     intercept = float(model.intercept_[0] - np.sum(raw * mean))
     probabilities = 1.0 / (1.0 + np.exp(-(rows @ raw + intercept)))
+    if forced is not None:
+        probabilities = np.where(np.asarray(forced, dtype=bool), -1.0, probabilities)
     threshold, caught, false = _threshold(probabilities, answerable, max_false_abstention)
     return {
         "weights": {name: round(float(w), 6) for name, w in zip(features, raw, strict=True)},
@@ -73,7 +80,7 @@ def _threshold(
     Among equal results, the one halfway to the next probability: the margin a new
     question gets on either side.
     """
-    values = np.unique(probabilities)
+    values = np.unique(probabilities[probabilities >= 0])
     cuts = np.concatenate(([0.0], (values[:-1] + values[1:]) / 2, [1.0]))
     best = (0.0, 0.0, 0.0)
     for cut in cuts:

@@ -144,6 +144,11 @@ def test_the_gate_is_fitted_to_abstain_within_the_false_abstention_limit() -> No
     assert fitted["tuning"]["abstention"] == 1.0
     assert model.probability({"missing": 1.0, "evidence": 0.9}) < model.threshold
     assert model.probability({"missing": 0.0, "evidence": 0.9}) >= model.threshold
+    forced = fit_gate(
+        samples, ("evidence", "missing"), forced=[m == 1 for m in [0] * 20 + [1] * 11]
+    )
+    assert forced["tuning"]["abstention"] == 1.0  # a rule's abstentions count as such
+    assert forced["tuning"]["false_abstention"] == round(1 / 21, 4)
     with pytest.raises(ValueError, match="avec et sans réponse"):
         fit_gate([({"missing": 0.0}, True)], ("missing",))
 
@@ -215,6 +220,9 @@ def test_a_near_miss_abstains_and_names_what_the_documents_lack(gated: AnswerSer
     answer = gated.answer("ou trouver les données cadastrales de Wallis-et-Futuna ?")
     assert answer.abstained and answer.citations == []
     assert answer.missing_terms == ["Wallis-et-Futuna"]
+    assert gated.gate is not None
+    verdict = gated.judge("ou trouver les données cadastrales de Wallis-et-Futuna ?")
+    assert verdict is not None and verdict.features["absent"] == 1.0  # in no chunk at all
     assert answer.text.startswith("Je n'ai rien trouvé sur « Wallis-et-Futuna »")
     assert [source.source_path for source in answer.sources][:1] == ["cadastre.md"]
     assert "[1]" in answer.text  # the closest source, numbered as the list shows it

@@ -131,3 +131,23 @@ def test_a_guard_that_cannot_start_indexes_nothing(
     assert exit_info.value.code == 1
     assert "fr_modele_absent" in capsys.readouterr().err
     assert not (tmp_path / "data" / "qdrant" / "collection").exists()
+
+
+def test_ask_json_names_what_is_missing_and_the_question_type(env: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["index", str(env)]).exit_code == 0
+    near_miss = runner.invoke(
+        app,
+        ["ask", "le vpn pour les agents de Wallis-et-Futuna c'est en combien de temps ?", "--json"],
+    )
+    assert near_miss.exit_code == 0, near_miss.output
+    answer = json.loads(near_miss.output)
+    assert answer["abstained"] is True and answer["question_type"] == "duree"
+    assert answer["missing_terms"] == ["Wallis-et-Futuna"]
+    assert answer["text"].startswith("Je n'ai rien trouvé sur « Wallis-et-Futuna »")
+    assert answer["sources"] and answer["citations"] == []
+    answered = runner.invoke(app, ["ask", "le vpn c'est en combien de temps ?", "--json"])
+    assert answered.exit_code == 0, answered.output
+    answer = json.loads(answered.output)
+    assert answer["abstained"] is False and answer["missing_terms"] == []
+    assert "huit jours ouvrés" in answer["text"]

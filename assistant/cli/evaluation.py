@@ -159,7 +159,7 @@ def _fit_gate(
         err.print("[yellow]Fichier non partagé : le modèle est ajusté sur toutes ses questions.")
         tuned = [(s, q.answerable) for q, s in zip(items, signals, strict=True)]
     try:
-        fitted = fit_gate(tuned, GATE_FEATURES)
+        fitted = fit_gate(tuned, GATE_FEATURES, forced=[bool(s.get("absent")) for s, _ in tuned])
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--fit-gate") from exc
     # The signals were measured with these word thresholds: the model keeps them.
