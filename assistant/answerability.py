@@ -18,13 +18,11 @@ import re
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from assistant.key_terms import KeyTerm, TermKind, covers, flat, key_terms
+from assistant.packaged import load_yaml
 from assistant.query import QueryExpander
 from assistant.question_types import framing
 from assistant.search import Hit, SearchService
@@ -66,28 +64,14 @@ class GateModel:
     rare_chunks: int = 2  # a question word held by this many chunks or fewer is a key term
     common_zipf: float = 4.0  # a word this common in French is never a key term
     defaults: Mapping[str, float] = field(default_factory=dict)  # for absent signals
-    origin: str = "lexique intégré"
+    origin: str = "assistant/answerability.yaml"
 
     @classmethod
     def load(cls, path: Path | None = None) -> GateModel:
         """The model at ``path``, or the one shipped with Boussole."""
-        if path is None:
-            text = resources.files("assistant").joinpath("answerability.yaml").read_text("utf-8")
-            origin = "assistant/answerability.yaml"
-        else:
-            try:
-                text = path.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise ConfigurationError(
-                    f"answer.gate_file : fichier illisible {path} ({exc})"
-                ) from exc
-            origin = str(path)
-        try:
-            data = yaml.safe_load(text) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigurationError(
-                f"Modèle d'abstention {origin} : YAML invalide ({exc})"
-            ) from exc
+        data, origin = load_yaml(
+            path, "answerability.yaml", setting="answer.gate_file", label="Modèle d'abstention"
+        )
         return cls.from_dict(data, origin)
 
     @classmethod

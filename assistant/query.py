@@ -9,11 +9,9 @@ terms; the question itself is always kept.
 from __future__ import annotations
 
 import re
-from importlib import resources
 from pathlib import Path
 
-import yaml
-
+from assistant.packaged import load_yaml
 from connectors.errors import ConfigurationError
 from connectors.text import fold
 
@@ -33,21 +31,7 @@ class QueryExpander:
     @classmethod
     def load(cls, path: Path | None) -> QueryExpander:
         """The lexicon at ``path``, or the French one shipped with Boussole."""
-        if path is None:
-            text = resources.files("assistant").joinpath("lexicon.yaml").read_text("utf-8")
-            origin = "lexique intégré"
-        else:
-            try:
-                text = path.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise ConfigurationError(
-                    f"search.lexicon : fichier illisible {path} ({exc})"
-                ) from exc
-            origin = str(path)
-        try:
-            data = yaml.safe_load(text) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigurationError(f"Lexique {origin} : YAML invalide ({exc})") from exc
+        data, origin = load_yaml(path, "lexicon.yaml", setting="search.lexicon", label="Lexique")
         if not isinstance(data, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in data.items()
         ):
