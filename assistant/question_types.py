@@ -72,6 +72,8 @@ _ASKS: list[tuple[QuestionType, re.Pattern[str]]] = [
             r"\ba partir de quand\b",
             r"\ba quelle date\b",
             r"\bc'est quand\b",
+            r"\bquand\s*\?",  # « signé quand ? »
+            r"\bquand\s*$",
             r"\bquand (?:est|a|ont|entre|date|a-t-il|a ete|sera|commence|expire|prend)",
             r"\ben quelle annee\b",
             r"\bquelle annee\b",

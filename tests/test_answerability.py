@@ -31,6 +31,8 @@ from tests.conftest import index_folder, make_pipeline
         ("on a quel delai pour repondre a un administré ?", QuestionType.DURATION),
         ("depuis quand le rgpd s'applique ?", QuestionType.DATE),
         ("c'est quand la derniere mise a jour de la couche cadastre", QuestionType.DATE),
+        ("le protocole pcrs il a ete signé quand ?", QuestionType.DATE),
+        ("quand un agent se connecte, on recoit quelles infos ?", QuestionType.OTHER),
         ("c'est combien l'amende max pour une fuite de données ?", QuestionType.NUMBER),
         ("quel est le taux de TGC sur une facture ?", QuestionType.NUMBER),
         ("qui est responsable de la couche des routes ?", QuestionType.WHO),
