@@ -155,7 +155,6 @@ _STATES: dict[QuestionType, re.Pattern[str]] = {
     QuestionType.DURATION: re.compile(
         rf"\b(?:{_NUMBER_WORDS})(?:[ -]+(?:a|et|ou)[ -]+(?:{_NUMBER_WORDS}))?\s*"
         rf"(?:jours? (?:ouvres?|ouvrables?|calendaires?|francs?)\s*)?{_UNITS_OF_TIME}\b"
-        r"|\bdans les meilleurs delais\b|\bsans delai\b|\bimmediatement\b"
     ),
     QuestionType.DATE: re.compile(
         rf"\b\d{{1,2}}(?:er)? (?:{_MONTHS}) \d{{4}}\b|\b(?:{_MONTHS}) \d{{4}}\b"
