@@ -3,15 +3,18 @@
 The best passage's cosine cannot tell « combien de temps pour le VPN ? » (answered) from
 « quelles données cadastrales pour Wallis-et-Futuna ? » (a near miss: right topic, a name
 the documents never mention). The gate reads the question's key terms
-(``assistant/key_terms.py``) and checks that the documents an answer would cite hold them,
-then weighs that with the retrieval signals in a logistic model whose weights and
-threshold live in a YAML file (``assistant/answerability.yaml``, fitted on the tuning half
-of the dev set by ``boussole eval --fit-gate``; ``answer.gate_file`` replaces it).
+(``assistant/key_terms.py``) and checks which documents hold them: a name of several words
+or a year that no chunk holds means abstain, the missing terms are named to the user, and
+the document holding the most is the one cited. The decision itself is a logistic model
+over the retrieval signals, whose weights and threshold live in a YAML file
+(``assistant/answerability.yaml``, fitted on the tuning half of the dev set by
+``boussole eval --fit-gate``; ``answer.gate_file`` replaces it).
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import math
 import re
@@ -42,7 +45,7 @@ FEATURES = (
     "missing_numbers",  # missing numbers and years
     "coverage",  # share of the question's rare words in the best-covering document
     "margin",  # how far the first document's score is ahead of the second's
-    "absent",  # missing names, acronyms, numbers that no chunk holds: abstain, always
+    "absent",  # missing several-word names and years that no chunk holds: always abstain
 )
 # The signals the shipped model weighs. Sets were compared on the tuning half by repeating
 # the whole fit (weights and threshold) inside 5-fold cross-validation, 20 times: the cosine
@@ -55,6 +58,9 @@ DOCUMENTS_CHECKED = 5  # the first documents whose passages may cover the key te
 # Below this length, a word one letter off a known one is as often a name (« futuna » /
 # « futur ») as a typo.
 TYPO_MIN_LETTERS = 8
+TYPO_MAX_LETTERS = 24  # and past this, no word is checked (its variants would be thousands)
+WORDS_CHECKED = 40  # a question's words looked up in the index, at most
+STEMS_KEPT = 50_000  # words whose stem is remembered across questions
 
 
 @dataclass(frozen=True)
@@ -144,7 +150,8 @@ class AnswerabilityGate:
         self.model = model
         self.expander = expander
         self.stopwords = french_stopwords()
-        self._stem_cache: dict[str, str] = {}
+        # Bounded: every request brings new words (and a typo check, hundreds of variants).
+        self.stem = functools.lru_cache(maxsize=STEMS_KEPT)(self._stem)
 
     def for_search(self, search: SearchService) -> AnswerabilityGate:
         """The same gate (model, caches) over another reader's search service."""
@@ -152,12 +159,10 @@ class AnswerabilityGate:
         view.search = search
         return view
 
-    def stem(self, word: str) -> str:
+    def _stem(self, word: str) -> str:
         """The BM25 stem of one word ('' for a stopword)."""
-        if word not in self._stem_cache:
-            stems = self.search.sparse.stems(word)
-            self._stem_cache[word] = stems[0] if stems else ""
-        return self._stem_cache[word]
+        stems = self.search.sparse.stems(word)
+        return stems[0] if stems else ""
 
     def unknown_words(self, words: Sequence[str]) -> dict[str, TermKind]:
         """Words the reader's index holds nowhere (or in ``model.rare_chunks`` at most).
@@ -167,7 +172,7 @@ class AnswerabilityGate:
         lexicon translates is known by its formal terms; a long word one letter off a known
         one is a typo.
         """
-        words = [word for word in words if zipf(word) < self.model.common_zipf]
+        words = [word for word in words if zipf(word) < self.model.common_zipf][:WORDS_CHECKED]
         stems = {word: self.stem(word) for word in words}
         counts = self.search.chunks_holding([s for s in stems.values() if s])
         kinds = {}
@@ -177,7 +182,9 @@ class AnswerabilityGate:
                 continue
             if held:
                 kinds[word] = TermKind.RARE
-            elif not (len(word) >= TYPO_MIN_LETTERS and self._typo_of_known(word)):
+            elif not (
+                TYPO_MIN_LETTERS <= len(word) <= TYPO_MAX_LETTERS and self._typo_of_known(word)
+            ):
                 kinds[word] = TermKind.UNKNOWN
         return kinds
 
