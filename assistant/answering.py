@@ -192,9 +192,9 @@ class AnswerService:
     def passages(self, documents: Sequence[Sequence[Hit]]) -> list[Hit]:
         """The passages to answer from: a few of each document, best document first.
 
-        Documents come in the order the search ranks them (one that matches in several
-        places before one that matches once), so the document an answer quotes is the one
-        retrieval puts first.
+        Documents come in the order given: the search's (one that matches in several
+        places before one that matches once), or with the document holding the question's
+        key terms moved first (``lead``).
         """
         ranked = [hit for hits in documents for hit in hits[:PER_DOCUMENT]]
         return ranked[: self.settings.passages]
