@@ -496,3 +496,42 @@ def test_streamed_text_keeps_colon_words() -> None:
     # Chainlit's Markdown would read ":WFS" as a directive and drop it.
     assert render.plain("service OGC:WFS et OGC:WMS") == "service OGC\\:WFS et OGC\\:WMS"
     assert render.plain("Délai : 8 jours") == "Délai : 8 jours"
+
+
+# -- answers in the chat -------------------------------------------------------------------
+
+
+def test_the_chat_says_what_was_not_found_and_lists_the_closest_sources(
+    runtime: Runtime, documents: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chainlit.context import init_http_context
+
+    from ui import parts
+
+    parts.bind(
+        parts.ChatParts(
+            settings=runtime.settings,
+            runtime=runtime,
+            feedback=FeedbackStore(tmp_path / "avis.sqlite3"),
+            documents_root=documents,
+        )
+    )
+    import ui.chat as chat  # the chat reads its parts when loaded
+
+    sent: list[str] = []
+
+    async def capture(message: object) -> object:
+        sent.append(str(getattr(message, "content", "")))
+        return message
+
+    monkeypatch.setattr(chat, "_send", capture)
+
+    async def ask() -> None:
+        init_http_context(user=None)
+        chat.cl.user_session.set("chat_profile", chat.PROCEDURES)  # type: ignore[no-untyped-call]
+        await chat.on_message(chat.cl.Message(content="l'accès VPN à Wallis-et-Futuna ?"))
+
+    asyncio.run(ask())
+    shown = " ".join(sent)
+    assert "Je n'ai rien trouvé sur « Wallis-et-Futuna » dans les documents indexés" in shown
+    assert "Sources les plus proches" in shown and "Accès VPN" in shown
