@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from assistant.datasets import DatasetCard
 from assistant.query import QueryExpander
 from assistant.question_types import CUES, QuestionType, detect, states
 from assistant.search import Hit
@@ -252,18 +253,18 @@ def _document(hit: Hit) -> str:
 
 def record_card(hit: Hit) -> str:
     """« Fiche « titre » — producteur : … ; licence : … ; mise à jour : … » of a record."""
-    payload = hit.payload
-    if not payload.get("record_id") or not hit.title:
+    if not hit.payload.get("record_id") or not hit.title:
         return ""
-    parts = [f"Fiche « {hit.title} »"]
-    organisations = payload.get("organisations") or []
-    if isinstance(organisations, list) and organisations:
-        parts.append("producteur : " + ", ".join(str(o) for o in organisations[:2]))
-    if payload.get("licence"):
-        parts.append(f"licence : {str(payload['licence'])[:120]}")
-    if payload.get("updated"):
-        parts.append(f"mise à jour : {payload['updated']}")
-    return " — ".join(parts[:1]) + (" — " + " ; ".join(parts[1:]) if len(parts) > 1 else "")
+    card = DatasetCard.from_hit(0, hit)
+    facts = []
+    if card.organisations:
+        facts.append("producteur : " + ", ".join(str(o) for o in card.organisations[:2]))
+    if card.licence:
+        facts.append(f"licence : {str(card.licence)[:120]}")
+    if card.updated:
+        facts.append(f"mise à jour : {card.updated}")
+    title = f"Fiche « {card.title} »"
+    return f"{title} — {' ; '.join(facts)}" if facts else title
 
 
 def _instruction_sentences(pieces: list[str]) -> set[int]:

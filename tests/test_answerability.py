@@ -257,3 +257,22 @@ def test_the_document_holding_the_key_terms_is_cited_before_a_better_ranked_one(
     assert verdict.documents[:1] == ["cadastre.md"] and verdict.missing_terms == []
     answer = gated.answer("qui publie le plan cadastral de la Nouvelle-Calédonie ?")
     assert answer.cited_paths == ["cadastre.md"] and "DITTT" in answer.text
+
+
+def test_a_record_answer_starts_with_its_card(bm25: FrenchBm25) -> None:
+    payload = {
+        "record_id": "fr-1",
+        "doc_id": "fiches.xml#fr-1",
+        "organisations": ["DDTM 80", "Mairie de Flesselles", "Autre"],
+        "licence": "Licence Ouverte 1.0",
+        "updated": "2019-03-25",
+    }
+    record = Hit(
+        1, 1.0, "fiches.xml", "PLU de Flesselles", "catalogue", None, None,
+        "Le zonage du plan local d'urbanisme de Flesselles est numérisé.", payload, 0.9,
+    )  # fmt: skip
+    lines = "".join(ExtractiveWriter(bm25).stream("zonage du PLU de Flesselles", [record]))
+    assert lines.splitlines()[0] == (
+        "Fiche « PLU de Flesselles » — producteur : DDTM 80, Mairie de Flesselles ; "
+        "licence : Licence Ouverte 1.0 ; mise à jour : 2019-03-25 [1]"
+    )
