@@ -31,7 +31,6 @@ from assistant.question_types import framing
 from assistant.search import Hit, SearchService
 from assistant.word_frequency import zipf
 from connectors.errors import ConfigurationError
-from connectors.text import fold
 from indexing.sparse import french_stopwords
 
 # The signals the model weighs, in a fixed order (the YAML file names them).
@@ -131,7 +130,6 @@ class Verdict:
 
     answerable: bool
     probability: float
-    key_terms: list[KeyTerm]
     missing_terms: list[str]  # key terms the documents lack, as the user wrote them
     features: dict[str, float | None]
     documents: list[str]  # source paths, best-covering first
@@ -202,9 +200,7 @@ class AnswerabilityGate:
         return any(count > 0 for count in counts.values())
 
     def _equivalents(self, phrase: str) -> list[str]:
-        if self.expander is None:
-            return []
-        formal = self.expander.lexicon.get(" ".join(fold(phrase).replace("-", " ").split()))
+        formal = self.expander.formal(phrase) if self.expander is not None else None
         return [formal] if formal else []
 
     def judge(
@@ -219,6 +215,7 @@ class AnswerabilityGate:
         """
         terms = key_terms(question, stopwords=self.stopwords, unknown=self.unknown_words)
         checked = [list(hits) for hits in documents[:DOCUMENTS_CHECKED] if hits]
+        equivalents = {term.text: self._equivalents(term.text) for term in terms}
         texts = []
         for hits in checked:
             raw = " ".join(
@@ -231,13 +228,7 @@ class AnswerabilityGate:
             {
                 term.text
                 for term in terms
-                if covers(
-                    text,
-                    stems,
-                    term,
-                    stem=self.stem,
-                    equivalents=self._equivalents(term.text),
-                )
+                if covers(text, stems, term, stem=self.stem, equivalents=equivalents[term.text])
             }
             for text, stems in texts
         ]
@@ -267,7 +258,6 @@ class AnswerabilityGate:
         return Verdict(
             answerable=bool(checked) and not absent and probability >= self.model.threshold,
             probability=round(probability, 4),
-            key_terms=terms,
             missing_terms=[term.text for term in missing],
             features=features,
             documents=[checked[i][0].source_path for i in order],

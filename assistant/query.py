@@ -40,6 +40,10 @@ class QueryExpander:
             )
         return cls(data)
 
+    def formal(self, phrase: str) -> str | None:
+        """The texts' terms for a whole phrase of the lexicon (« dpo », « cert-nc »), if any."""
+        return self.lexicon.get(" ".join(fold(phrase).replace("-", " ").split()))
+
     def expand(self, query: str) -> str:
         """The query followed by the terms its expressions call for, each once."""
         if self._pattern is None:
