@@ -208,10 +208,14 @@ class AnswerabilityGate:
         question: str,
         documents: Sequence[Sequence[Hit]],
         evidence: float | None,
+        *,
+        every_signal: bool = False,
     ) -> Verdict:
         """The decision, the missing key terms and the signals behind it.
 
-        ``documents`` are the search's hits grouped by document, best first.
+        ``documents`` are the search's hits grouped by document, best first. A signal the
+        model does not weigh and that costs a look-up in the index (``coverage``) is only
+        measured for ``every_signal`` (the evaluation, which compares them all).
         """
         terms = key_terms(question, stopwords=self.stopwords, unknown=self.unknown_words)
         checked = [list(hits) for hits in documents[:DOCUMENTS_CHECKED] if hits]
@@ -237,7 +241,8 @@ class AnswerabilityGate:
         anywhere = set().union(*held) if held else set()
         missing = [term for term in terms if term.text not in covered]
         absent = self._absent(missing)
-        wanted = self._rare_stems(question)
+        measured = every_signal or "coverage" in self.model.weights
+        wanted = self._rare_stems(question) if measured and best is not None else None
         features: dict[str, float | None] = {
             "evidence": evidence,
             "key_terms": float(len(terms)),
@@ -248,7 +253,11 @@ class AnswerabilityGate:
                 sum(term.kind in (TermKind.NAME, TermKind.ACRONYM) for term in missing)
             ),
             "missing_numbers": float(sum(term.kind == TermKind.NUMBER for term in missing)),
-            "coverage": _share(wanted, texts[best][1]) if best is not None else 0.0,
+            "coverage": (
+                _share(wanted, texts[best][1])
+                if wanted is not None and best is not None
+                else (0.0 if measured else None)
+            ),
             "margin": _margin(checked),
             "absent": float(len(absent)),
         }

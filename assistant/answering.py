@@ -211,12 +211,22 @@ class AnswerService:
         filters: SearchFilters | None = None,
         mode: SearchMode | None = None,
     ) -> Verdict | None:
-        """The gate's verdict on a question, as ``stream`` reaches it (None without gate)."""
-        _, documents = self.search_service.search_documents(question, filters=filters, mode=mode)
-        if self.gate is None:
+        """The gate's verdict on a question as ``stream`` reaches it, every signal measured.
+
+        None without gate or without passages.
+        """
+        result, documents = self.search_service.search_documents(
+            question, filters=filters, mode=mode
+        )
+        return self._verdict(result.query, documents, every_signal=True)
+
+    def _verdict(
+        self, query: str, documents: Sequence[Sequence[Hit]], *, every_signal: bool = False
+    ) -> Verdict | None:
+        hits = self.passages(documents)
+        if self.gate is None or not hits:
             return None
-        passages = self.passages(documents)
-        return self.gate.judge(question, documents, self.evidence(passages))
+        return self.gate.judge(query, documents, self.evidence(hits), every_signal=every_signal)
 
     def stream(
         self,
@@ -232,11 +242,7 @@ class AnswerService:
         )
         hits = self.passages(documents)
         evidence = self.evidence(hits)
-        verdict = (
-            self.gate.judge(result.query, documents, evidence)
-            if self.gate is not None and hits
-            else None
-        )
+        verdict = self._verdict(result.query, documents)
         kind = detect(result.query)
         if verdict is not None and verdict.answerable and verdict.documents:
             # Cite what answers: the document holding the question's key terms goes first
