@@ -120,3 +120,19 @@ def test_dev_set_is_valid_and_points_at_real_files() -> None:
     assert all(
         set(item) >= {"id", "question", "kind", "relevant", "answer_contains"} for item in raw
     )
+
+
+def test_the_paraphrase_set_is_split_per_kind_and_points_at_real_files() -> None:
+    from tests.conftest import CORPUS
+
+    paraphrase = DEV.with_name("paraphrase.jsonl")
+    questions = load_questions(paraphrase)
+    assert len(questions) >= 80 and all(q.answerable for q in questions)
+    for kind in ("procedure", "dataset", "convention"):
+        halves = [q.split for q in questions if q.kind == kind]
+        assert len(halves) >= 20 and abs(halves.count("tune") - halves.count("heldout")) <= 1
+    if CORPUS.exists():
+        missing = [p for q in questions for p in q.relevant if not (CORPUS / p).exists()]
+        assert missing == []
+    dev_ids = {q.id for q in load_questions(DEV)}
+    assert dev_ids.isdisjoint(q.id for q in questions)  # both can be scored together
