@@ -57,7 +57,8 @@ unit: model pycsw
 test: lint typecheck unit
 
 # Index ../shared/corpus into its own data dir (models shared), then score the dev set
-# in the three modes; reports land in $(EVAL_DIR)/reports/.
+# in the three modes and the paraphrase set (everyday wording); reports land in
+# $(EVAL_DIR)/reports/.
 EVAL_DIR ?= $(DATA_DIR)/eval
 eval: model
 	mkdir -p $(EVAL_DIR) && ln -sfn $(abspath $(DATA_DIR)/models) $(EVAL_DIR)/models
@@ -66,6 +67,8 @@ eval: model
 		BOUSSOLE_DATA_DIR=$(EVAL_DIR) $(BIN)/boussole eval --questions eval/questions/dev.jsonl \
 			--mode $$mode --report $(EVAL_DIR)/reports/eval-dev-$$mode.json || exit 1; \
 	done
+	BOUSSOLE_DATA_DIR=$(EVAL_DIR) $(BIN)/boussole eval --questions eval/questions/paraphrase.jsonl \
+		--report $(EVAL_DIR)/reports/eval-paraphrase-hybrid.json
 
 bench: model pycsw
 	BOUSSOLE_TEST_MODEL_DIR=$(abspath $(MODEL_DIR)) $(BIN)/python bench/bench.py --corpus $(CORPUS)

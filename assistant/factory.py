@@ -11,6 +11,7 @@ from assistant.answerability import AnswerabilityGate, GateModel
 from assistant.answering import AnswerService, Writer
 from assistant.links import CatalogueLinks
 from assistant.query import QueryExpander
+from assistant.ranking import DocumentRanker, missing_rank
 from assistant.search import SearchService
 from assistant.settings import Settings, SourceSettings, SourceType
 from connectors.base import SourceDocument
@@ -25,6 +26,7 @@ from indexing.embedding import DenseEmbedder, DenseModelSpec
 from indexing.path_seal import load_or_create_key
 from indexing.pipeline import IndexingPipeline
 from indexing.reindex import ReindexReport, Source, SourceStatus, files_source
+from indexing.rerank import Reranker
 from indexing.sparse import FrenchBm25
 from indexing.store import QdrantStore, StoreConfig
 
@@ -318,14 +320,17 @@ def make_search_service(
     """The retrieval service, over an index built for this model.
 
     It shows ``reader`` only the documents of their groups (no reader: public ones only);
-    ``service.as_reader(...)`` gives the same service for another reader.
+    ``service.as_reader(...)`` gives the same service for another reader. A configured
+    reranker is loaded first: one that cannot load stops the start, not the first query.
     """
+    reranker = make_reranker(settings)
     problem = store.incompatibility(dim=embedder.dim, model=embedder.name)
     if problem:
         raise IndexUnavailableError(problem)
+    sparse = FrenchBm25()
     return SearchService(
         embedder=embedder,
-        sparse=FrenchBm25(),
+        sparse=sparse,
         store=store,
         settings=settings.search,
         expander=QueryExpander.load(settings.search.lexicon)
@@ -333,4 +338,21 @@ def make_search_service(
         else None,
         max_query_chars=settings.api.max_query_chars,
         reader=reader or Reader.anonymous(),
+        reranker=reranker,
+        ranker=DocumentRanker.load(
+            settings.search.ranker_file, sparse.stems, missing_rank=missing_rank(settings.search)
+        )
+        if settings.search.learned_ranking
+        else None,
+    )
+
+
+def make_reranker(settings: Settings) -> Reranker | None:
+    """The cross-encoder ``search.reranker`` names, loaded and tried; None when unset."""
+    if settings.search.reranker is None:
+        return None
+    from indexing.rerank import load_reranker
+
+    return load_reranker(
+        settings.search.reranker, settings.models_dir, threads=settings.embedding.threads
     )

@@ -5,14 +5,16 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assistant.query import QueryExpander
+from assistant.ranking import DocumentRanker
 from assistant.settings import SearchMode, SearchSettings
-from connectors.errors import InvalidQueryError
+from connectors.errors import InvalidQueryError, ModelError
 from guardrails.access import Reader
 from indexing.embedding import DenseEmbedder
+from indexing.rerank import Reranker
 from indexing.sparse import FrenchBm25
 from indexing.store import QdrantStore, SearchFilters
 
@@ -32,6 +34,8 @@ class Hit:
     payload: dict[str, Any]  # every stored field (catalogue cards read theirs from here)
     similarity: float | None = None  # cosine with the question (None in sparse mode)
     display_path: str = ""  # the path people see, names in it replaced
+    # Rank and score of the passage in each retrieval list (dense, bm25, bm25_label).
+    ranks: dict[str, tuple[int, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.display_path:
@@ -39,7 +43,12 @@ class Hit:
 
     @classmethod
     def from_payload(
-        cls, rank: int, score: float, payload: dict[str, Any], similarity: float | None = None
+        cls,
+        rank: int,
+        score: float,
+        payload: dict[str, Any],
+        similarity: float | None = None,
+        ranks: dict[str, tuple[int, float]] | None = None,
     ) -> Hit:
         """Build a hit from a stored chunk's payload."""
         return cls(
@@ -55,6 +64,7 @@ class Hit:
             text=str(payload.get("text", "")),
             payload=payload,
             similarity=similarity,
+            ranks=dict(ranks or {}),
         )
 
     def snippet(self, length: int = 240) -> str:
@@ -86,8 +96,12 @@ class SearchService:
         expander: QueryExpander | None = None,
         max_query_chars: int = 2000,
         reader: Reader | None = None,
+        reranker: Reranker | None = None,
+        ranker: DocumentRanker | None = None,
     ) -> None:
         self.reader = reader or Reader.anonymous()
+        self.ranker = ranker  # reorders the first documents of a hybrid search_documents
+        self.reranker = reranker  # rescores the first passages of search_documents
         self.expander = expander
         self.embedder = embedder
         self.sparse = sparse
@@ -151,7 +165,7 @@ class SearchService:
             ),
         )
         hits = [
-            Hit.from_payload(i, s.score, s.payload, s.similarity)
+            Hit.from_payload(i, s.score, s.payload, s.similarity, s.ranks)
             for i, s in enumerate(stored, start=1)
         ]
         took = (time.perf_counter() - started) * 1000
@@ -172,7 +186,20 @@ class SearchService:
         """
         k = min(self.settings.max_k, depth * DOCUMENT_POOL)
         result = self.search(query, k=k, mode=mode, filters=filters)
-        groups = group_hits(result.hits, lambda hit: hit.source_path, self.settings.doc_evidence)
+        if self.reranker is not None:
+            reranked = rerank_hits(
+                result.query,
+                result.hits,
+                self.reranker,
+                passages=self.settings.rerank_passages,
+                rrf_k=self.settings.rrf_k,
+            )
+            result = replace(result, hits=reranked)
+        evidence = self.settings.doc_evidence
+        groups = group_hits(result.hits, lambda hit: hit.source_path, evidence)
+        if self.ranker is not None and self.reranker is None and result.mode == SearchMode.HYBRID:
+            scores = [document_score(group, evidence) for group in groups]
+            groups = self.ranker.order(result.query, groups, scores)
         return result, groups[:depth]
 
     def chunks_holding(self, stems: Sequence[str]) -> dict[str, int]:
@@ -206,9 +233,45 @@ def group_hits(hits: Sequence[Hit], key: Callable[[Hit], str], evidence: float) 
     groups: dict[str, list[Hit]] = {}
     for hit in hits:
         groups.setdefault(key(hit), []).append(hit)
+    return sorted(groups.values(), key=lambda group: document_score(group, evidence), reverse=True)
 
-    def score(group: list[Hit]) -> float:
-        scores = sorted((hit.score for hit in group), reverse=True)
-        return scores[0] + evidence * sum(scores[1 : 1 + EVIDENCE_PASSAGES])
 
-    return sorted(groups.values(), key=score, reverse=True)
+def document_score(hits: Sequence[Hit], evidence: float) -> float:
+    """A document's fused score: its best passage plus ``evidence`` times its next few."""
+    scores = sorted((hit.score for hit in hits), reverse=True)
+    return scores[0] + evidence * sum(scores[1 : 1 + EVIDENCE_PASSAGES])
+
+
+# --------------------------------------------------------------------------- reranking
+
+
+def rerank_hits(
+    query: str, hits: Sequence[Hit], reranker: Reranker, *, passages: int, rrf_k: int
+) -> list[Hit]:
+    """The first ``passages`` hits in the reranker's order, the others after them as they were.
+
+    A cross-encoder's scores (logits) are on no common scale with the fused scores, so every
+    hit then scores by its new rank, ``1 / (rrf_k + rank)``, as in a single RRF list: the
+    documents are grouped on the reranked order, and the hits beyond the reranked head keep
+    their place after it. Equal reranker scores keep the fused order.
+    """
+    head, tail = list(hits[:passages]), list(hits[passages:])
+    if not head:
+        return list(hits)
+    scores = reranker.rerank(query, [_rerank_text(hit) for hit in head])
+    if len(scores) != len(head):
+        raise ModelError(f"Le reclasseur a rendu {len(scores)} scores pour {len(head)} passages.")
+    order = sorted(range(len(head)), key=lambda i: -scores[i])
+    ranked = [head[i] for i in order] + tail
+    return [
+        replace(hit, rank=rank, score=1.0 / (rrf_k + rank))
+        for rank, hit in enumerate(ranked, start=1)
+    ]
+
+
+def _rerank_text(hit: Hit) -> str:
+    """The passage as the reranker reads it: its title and heading first, as it was embedded."""
+    context = hit.title
+    if hit.heading and hit.heading != hit.title:
+        context = f"{hit.title} — {hit.heading}" if hit.title else hit.heading
+    return f"{context}\n{hit.text}" if context else hit.text

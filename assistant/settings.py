@@ -45,7 +45,7 @@ class QdrantSettings(BaseModel):
 
 
 class EmbeddingSettings(BaseModel):
-    """The dense model: the bundled e5 build, a fastembed model name, or a local folder."""
+    """The dense model: the bundled e5 build, a fastembed name, an imported name, a folder."""
 
     model: str = DEFAULT_MODEL
     query_prefix: str | None = None
@@ -82,6 +82,14 @@ class SearchSettings(BaseModel):
     doc_evidence: float = Field(default=0.1, ge=0, le=1)
     expand_queries: bool = True
     lexicon: Path | None = None
+    # An optional cross-encoder (a name recorded by `boussole models import --kind reranker`,
+    # or an ONNX folder) that rescores the first passages before documents are grouped.
+    reranker: str | None = None
+    rerank_passages: int = Field(default=30, ge=1, le=200)
+    # The learned document ranker (assistant/ranker.json, or the file named here): it
+    # reorders the first documents of a hybrid search; false = fused order only.
+    learned_ranking: bool = True
+    ranker_file: Path | None = None
 
     @model_validator(mode="after")
     def _k_within_max(self) -> SearchSettings:

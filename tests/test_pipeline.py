@@ -231,6 +231,15 @@ def test_in_memory_bm25_ranks_exactly_like_qdrant(
                 mode,
                 filters,
             )
+            # Each hit's rank and score in each list, which the document ranker reads.
+            assert [
+                {name: (rank, round(score, 4)) for name, (rank, score) in h.ranks.items()}
+                for h in fast
+            ] == [
+                {name: (rank, round(score, 4)) for name, (rank, score) in h.ranks.items()}
+                for h in slow
+            ], (query, mode)
+            assert all(h.ranks for h in fast)
     store.in_memory_bm25 = True
     (docs / "informatique.md").unlink()
     (docs / "rh" / "nouveau.md").write_text("# Badge\nLe badge se demande à l'accueil.", "utf-8")

@@ -28,7 +28,13 @@ from assistant.cli.common import (
 
 @app.command("eval")
 def evaluate(
-    questions: Annotated[Path, typer.Option("--questions", help="Fichier JSONL de questions")],
+    questions: Annotated[
+        list[Path],
+        typer.Option(
+            "--questions",
+            help="Fichier JSONL de questions (répétable : les fichiers sont mesurés ensemble)",
+        ),
+    ],
     mode: ModeOption = None,
     scoped: Annotated[
         bool,
@@ -57,6 +63,14 @@ def evaluate(
             "les questions s'il n'est pas partagé) et l'écrire dans ce fichier YAML",
         ),
     ] = None,
+    fit_ranker: Annotated[
+        Path | None,
+        typer.Option(
+            "--fit-ranker",
+            help="Ajuster le modèle de classement des documents sur les moitiés « tune » des "
+            "fichiers et l'écrire dans ce fichier JSON",
+        ),
+    ] = None,
     as_user: AsUserOption = None,
 ) -> None:
     """Mesurer la qualité de recherche (Recall@5, MRR@10) sur un fichier de questions."""
@@ -66,10 +80,11 @@ def evaluate(
     from assistant.datasets import DatasetSearch
     from eval.answers import AnswerOutcome, answer_metrics
     from eval.metrics import build_report, evaluate
-    from eval.questions import Question, load_questions
+    from eval.questions import Question
 
     settings = current_settings()
-    items = load_questions(questions)
+    items = _load_all(questions)
+    source = "+".join(path.name for path in questions)
     chosen = mode or settings.search.mode
     with (
         search_service(settings, reader_for(settings, as_user)) as service,
@@ -88,6 +103,8 @@ def evaluate(
                 return [card.source_path for card in cards]
             return service.ranked_paths(question.question, depth=10, mode=chosen)
 
+        if fit_ranker is not None:
+            _fit_ranker(fit_ranker, items, service, source)
         task = progress.add_task("Évaluation", total=len(items), current="")
         results = evaluate(items, retrieve, progress=lambda n: progress.update(task, completed=n))
         outcomes = []
@@ -112,7 +129,7 @@ def evaluate(
                 signals.append(verdict.features if verdict is not None else {})
                 progress.update(task, completed=number)
     label = f"{chosen.value}+profils" if scoped else chosen.value
-    report = build_report(results, questions_file=questions.name, mode=label)
+    report = build_report(results, questions_file=source, mode=label)
     if outcomes:
         report["answers"] = answer_metrics(items, outcomes) | {
             "backend": settings.answer.backend.value,
@@ -133,13 +150,78 @@ def evaluate(
                 signals=signal,
             )
     if fit_gate is not None:
-        _fit_gate(
-            fit_gate, items, signals, questions.name, GateModel.load(settings.answer.gate_file)
-        )
+        _fit_gate(fit_gate, items, signals, source, GateModel.load(settings.answer.gate_file))
     _print_eval_table(report)
     if report_file is not None:
         write_json(report_file, report)
         err.print(f"Rapport : {safe(report_file)}")
+
+
+def _load_all(paths: list[Path]) -> list[Any]:
+    """The questions of every file, in order; an id may appear only once across them."""
+    from eval.questions import QuestionFileError, load_questions
+
+    items: list[Any] = []
+    seen: dict[str, Path] = {}
+    for path in paths:
+        for item in load_questions(path):
+            if item.id in seen:
+                raise QuestionFileError(
+                    f"{path} : identifiant « {item.id} » déjà présent dans {seen[item.id]}."
+                )
+            seen[item.id] = path
+            items.append(item)
+    return items
+
+
+def _fit_ranker(target: Path, items: list[Any], service: Any, source: str) -> None:
+    """Fit the document ranker on the answerable tuning questions and write it as JSON.
+
+    The features come from the fused order, the ranker itself left out, exactly as
+    ``DocumentRanker.order`` will see them.
+    """
+    import copy
+    import json
+
+    import numpy as np
+
+    from assistant.ranking import FEATURES, KEEP, document_features, missing_rank
+    from assistant.search import document_score
+    from eval.questions import normalise_path
+    from eval.ranker import fit_ranker
+
+    fused = copy.copy(service)
+    fused.ranker = None
+    tuned = [q for q in items if q.answerable and q.split == "tune"]
+    if not tuned:
+        err.print("[yellow]Fichiers non partagés : le modèle est ajusté sur toutes les questions.")
+        tuned = [q for q in items if q.answerable]
+    evidence = service.settings.doc_evidence
+    samples = []
+    for item in tuned:
+        result, groups = fused.search_documents(item.question, depth=KEEP)
+        if not groups:
+            continue
+        wanted = {normalise_path(path) for path in item.relevant}
+        rows = document_features(
+            result.query,
+            groups,
+            [document_score(g, evidence) for g in groups],
+            absent=missing_rank(service.settings),
+            stems=service.sparse.stems,
+        )
+        labels = np.array([normalise_path(g[0].source_path) in wanted for g in groups])
+        samples.append((rows, labels))
+    try:
+        fitted = fit_ranker(samples, FEATURES, keep=KEEP)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--fit-ranker") from exc
+    fitted["fitted_on"]["files"] = source
+    target.write_text(json.dumps(fitted, ensure_ascii=False) + "\n", encoding="utf-8")
+    out.print(
+        f"Modèle de classement écrit dans {safe(target)} : {fitted['fitted_on']['questions']} "
+        f"questions « tune » utiles sur {len(tuned)} (relancez l'évaluation pour le mesurer)."
+    )
 
 
 def _fit_gate(

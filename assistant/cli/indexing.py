@@ -22,11 +22,13 @@ from assistant.cli.common import (
     plain_progress,
     progress_bar,
     safe,
+    titled_table,
     write_json,
 )
 from connectors.base import SkippedDocument, SourceDocument
 from connectors.errors import ConfigurationError
 from guardrails.access import Reader
+from indexing.model_import import ModelKind
 from indexing.pipeline import IndexReport, RunStatus
 
 
@@ -45,6 +47,87 @@ def models_prepare() -> None:
     with err.status("Préparation du modèle multilingual-e5-small…"):
         folder = prepare_bundled_model(settings.models_dir)
     out.print(f"Modèle prêt : {safe(folder)}")
+
+
+@models_app.command("import")
+def models_import(
+    folder: Annotated[Path, typer.Argument(help="Dossier du modèle (model.onnx, tokenizer…)")],
+    kind: Annotated[
+        ModelKind, typer.Option("--kind", help="embedding (vecteurs) ou reranker (cross-encoder)")
+    ] = ModelKind.EMBEDDING,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Nom à donner au modèle (défaut : le dossier)")
+    ] = None,
+) -> None:
+    """Vérifier un dossier de modèle copié (fichiers, dimension, encodage d'essai) et l'inscrire."""
+    from indexing.embedding import DenseModelSpec
+    from indexing.model_import import REQUIRED_FILES, import_model
+
+    settings = current_settings()
+    with err.status("Vérification et essai du modèle…"):
+        model = import_model(
+            folder,
+            settings.models_dir,
+            kind=kind,
+            name=name,
+            threads=settings.embedding.threads,
+        )
+    size_mb = model.size_bytes / 1_000_000
+    out.print(
+        f"Modèle importé : {safe(model.name)} ({model.kind.value}) — {safe(model.path)}",
+        highlight=False,
+    )
+    out.print(
+        f"  fichiers vérifiés : {', '.join(REQUIRED_FILES)} ; model.onnx {size_mb:.1f} Mo, "
+        f"sha256 {model.sha256[:16]}…",
+        highlight=False,
+    )
+    if model.kind == ModelKind.EMBEDDING:
+        query, passage = DenseModelSpec(model.name, settings.models_dir).prefixes()
+        out.print(
+            f"  essai : deux phrases, vecteurs finis et distincts de {model.dim} dimensions ; "
+            f"préfixes « {safe(query)} » / « {safe(passage)} » (sinon : embedding.query_prefix "
+            "et embedding.passage_prefix)",
+            highlight=False,
+        )
+        out.print(
+            f"Pour l'utiliser : embedding.model: {safe(model.name)} dans settings.yaml, puis "
+            "`boussole index CHEMIN --rebuild` (l'index doit être reconstruit).",
+            highlight=False,
+        )
+    else:
+        out.print("  essai : une question et deux passages, scores finis.", highlight=False)
+        out.print(
+            f"Pour l'utiliser : search.reranker: {safe(model.name)} dans settings.yaml "
+            f"(search.rerank_passages : passages rescorés, {settings.search.rerank_passages} "
+            "aujourd'hui).",
+            highlight=False,
+        )
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Lister les modèles importés (boussole models import)."""
+    from indexing.model_import import imported_models
+
+    models = imported_models(current_settings().models_dir)
+    if not models:
+        out.print("Aucun modèle importé (`boussole models import DOSSIER`).")
+        return
+    rows = [
+        [
+            model.name,
+            model.kind.value,
+            str(model.dim or "—"),
+            f"{model.size_bytes / 1_000_000:.1f} Mo",
+            model.sha256[:12],
+            model.imported_at,
+            str(model.path),
+        ]
+        for model in models.values()
+    ]
+    columns = ("Nom", "Type", "Dim.", "model.onnx", "sha256", "Importé le", "Dossier")
+    out.print(titled_table("Modèles importés", columns, rows))
 
 
 def _print_index_summary(report: IndexReport, report_path: Path) -> None:

@@ -23,6 +23,9 @@ from assistant.cli.common import (
 )
 from indexing.store import SearchFilters
 
+# Hit fields kept out of the JSON output: every stored field, and the ranking signals.
+INTERNAL = ("payload", "ranks")
+
 
 @app.command("search")
 def search(
@@ -44,7 +47,11 @@ def search(
             "mode": result.mode.value,
             "took_ms": result.took_ms,
             "hits": [
-                {key: value for key, value in hit.__dict__.items() if key != "payload"}
+                {
+                    key: value
+                    for key, value in hit.__dict__.items()
+                    if key not in ("payload", "ranks")
+                }
                 for hit in result.hits
             ],
         }
