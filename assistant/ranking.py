@@ -166,18 +166,16 @@ class Tree:
     leaf: NDArray[np.bool_]
 
     def predict(self, rows: NDArray[np.float64]) -> NDArray[np.float64]:
-        """The leaf value each row reaches (x <= threshold goes left)."""
-        out = np.empty(len(rows))
-        for i, row in enumerate(rows):
-            node = 0
-            while not self.leaf[node]:
-                node = (
-                    self.left[node]
-                    if row[self.feature[node]] <= self.threshold[node]
-                    else self.right[node]
-                )
-            out[i] = self.value[node]
-        return out
+        """The leaf value each row reaches (x <= threshold goes left), all rows at once."""
+        node = np.zeros(len(rows), dtype=np.int64)
+        at = np.arange(len(rows))
+        for _ in range(len(self.leaf)):  # a path is never longer than the tree
+            inner = ~self.leaf[node]
+            if not inner.any():
+                break
+            left = rows[at, self.feature[node]] <= self.threshold[node]
+            node = np.where(inner, np.where(left, self.left[node], self.right[node]), node)
+        return self.value[node]
 
 
 @dataclass(frozen=True)
