@@ -39,7 +39,6 @@ from assistant.security import (
     check_metrics_reader,
     check_secrets,
     header_identity,
-    load_api_keys,
     presented_key,
 )
 from assistant.settings import SearchMode, Settings
@@ -269,9 +268,7 @@ class Runtime:
         self.model: str = ""
         self.unavailable: str | None = None
         security = settings.security
-        self.api_keys = (
-            ApiKeys(load_api_keys(security.api_keys_file)) if security.api_keys_file else None
-        )
+        self.api_keys = ApiKeys.watching(security.api_keys_file) if security.api_keys_file else None
         self.limiter = RateLimiter(security.rate_limit)
         self.audit_log = (
             AuditLog(settings.audit_file, settings.audit) if settings.audit.enabled else None

@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import secrets
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -168,38 +169,90 @@ def load_api_keys(path: Path) -> list[ApiKey]:
 
 def add_api_key(path: Path, name: str, groups: Iterable[str]) -> str:
     """Create a key for ``name``, store its hash in ``path`` and return the key (once)."""
-    keys = {key.name: key for key in load_api_keys(path)}
-    if name in keys:
+    keys = load_api_keys(path)
+    if any(key.name == name for key in keys):
         raise ConfigurationError(f"{path} : la clé « {name} » existe déjà.")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    entries = {k.name: {"hash": k.digest, "groups": list(k.groups)} for k in keys.values()} | {
-        name: {"hash": _digest(key), "groups": sorted(set(groups))}
-    }
+    _write_api_keys(path, [*keys, ApiKey(name, _digest(key), tuple(sorted(set(groups))))])
+    return key
+
+
+def revoke_api_key(path: Path, name: str) -> ApiKey:
+    """Remove ``name``'s key from ``path``; a running server refuses it at its next request."""
+    keys = load_api_keys(path)
+    found = next((key for key in keys if key.name == name), None)
+    if found is None:
+        known = ", ".join(sorted(key.name for key in keys)) or "aucune"
+        raise ConfigurationError(f"{path} : aucune clé « {name} » (clés : {known}).")
+    _write_api_keys(path, [key for key in keys if key.name != name])
+    return found
+
+
+def _write_api_keys(path: Path, keys: Iterable[ApiKey]) -> None:
+    """The keys file rewritten whole, readable by its owner only, swapped in at once."""
+    entries = {key.name: {"hash": key.digest, "groups": list(key.groups)} for key in keys}
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(path.suffix + ".tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         yaml.safe_dump({"keys": entries}, handle, allow_unicode=True, sort_keys=True)
     os.replace(temporary, path)
-    return key
 
 
 class ApiKeys:
-    """Check presented keys against the stored hashes."""
+    """Check presented keys against the stored hashes.
 
-    def __init__(self, keys: Iterable[ApiKey]) -> None:
+    Built with ``watching(path)``, it rereads the file when it changes (a key added or
+    revoked with ``boussole keys``), so a running server needs no restart. A file that
+    becomes unreadable or invalid refuses every key until it is fixed: a revoked key must
+    never come back because the file was being edited.
+    """
+
+    def __init__(self, keys: Iterable[ApiKey], path: Path | None = None) -> None:
         self.keys = list(keys)
+        self.path = path
+        self._stamp = _file_stamp(path) if path else None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def watching(cls, path: Path) -> ApiKeys:
+        """The keys of ``path`` (a bad file stops the start), reread when it changes."""
+        return cls(load_api_keys(path), path)
+
+    def _current(self) -> list[ApiKey]:
+        if self.path is None:
+            return self.keys
+        stamp = _file_stamp(self.path)
+        if stamp != self._stamp:
+            with self._lock:
+                if stamp != self._stamp:
+                    try:
+                        self.keys = load_api_keys(self.path)
+                    except ConfigurationError as exc:
+                        logger.error("API keys refused until the file is fixed: %s", exc.message)
+                        self.keys = []
+                    self._stamp = stamp
+        return self.keys
 
     def reader(self, presented: str) -> Reader:
         """The reader a key stands for; an unknown key is refused, never read as anonymous."""
         digest = _digest(presented.strip())
         found = None
-        for key in self.keys:  # every key compared, in constant time
+        for key in self._current():  # every key compared, in constant time
             if hmac.compare_digest(key.digest, digest):
                 found = key
         if found is None:
             raise AuthenticationError("Clé d'API inconnue ou révoquée.")
         return Reader.of(f"cle:{found.name}", found.groups)
+
+
+def _file_stamp(path: Path) -> tuple[int, int, int] | None:
+    """What changes when the file is rewritten (replaced, edited): None when it is absent."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_ino, info.st_mtime_ns, info.st_size
 
 
 # -- identities ----------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from assistant.security import (
     add_api_key,
     check_secrets,
     load_api_keys,
+    revoke_api_key,
 )
 from assistant.settings import AuditQuery, AuditSettings, load_settings
 from connectors.base import Section, SourceDocument
@@ -225,6 +226,35 @@ def test_api_keys_are_stored_hashed_and_read_as_their_groups(tmp_path: Path) -> 
         keys.reader(key + "x")
     with pytest.raises(ConfigurationError, match="existe déjà"):
         add_api_key(path, "appli-urbanisme", [])
+
+
+def test_a_revoked_key_is_refused_by_a_running_reader_without_restart(tmp_path: Path) -> None:
+    path = tmp_path / "keys.yaml"
+    kept = add_api_key(path, "appli-sig", ["sig"])
+    gone = add_api_key(path, "appli-rh", ["rh"])
+    keys = ApiKeys.watching(path)
+    assert keys.reader(gone) == Reader("cle:appli-rh", ("rh",))
+    assert revoke_api_key(path, "appli-rh").groups == ("rh",)
+    assert path.stat().st_mode & 0o777 == 0o600
+    with pytest.raises(AuthenticationError, match="révoquée"):
+        keys.reader(gone)
+    assert keys.reader(kept) == Reader("cle:appli-sig", ("sig",))
+    added = add_api_key(path, "appli-dpo", ["dpo"])  # a key added later works at once too
+    assert keys.reader(added) == Reader("cle:appli-dpo", ("dpo",))
+    with pytest.raises(
+        ConfigurationError, match=r"aucune clé « appli-rh » \(clés : appli-dpo, appli-sig\)"
+    ):
+        revoke_api_key(path, "appli-rh")
+    # A file broken by hand refuses every key (a revoked one must not come back) until fixed.
+    good = path.read_text("utf-8")
+    path.write_text("keys: [", "utf-8")
+    with pytest.raises(AuthenticationError):
+        keys.reader(kept)
+    path.write_text(good, "utf-8")
+    assert keys.reader(kept) == Reader("cle:appli-sig", ("sig",))
+    path.unlink()  # no file: no key
+    with pytest.raises(AuthenticationError):
+        keys.reader(kept)
 
 
 @pytest.mark.parametrize(

@@ -215,6 +215,37 @@ def test_no_credential_is_anonymous_and_a_good_key_reads_as_its_application(
         assert client.post("/search", json={"query": "x"}, headers=headers).status_code == 503
 
 
+def test_keys_revoke_takes_effect_on_the_running_server(
+    client: TestClient,
+    edge_settings: Settings,
+    keys: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from assistant.cli import app as cli_app
+
+    path = edge_settings.security.api_keys_file
+    assert path is not None
+    temporary = add_api_key(path, "appli-temporaire", ["sig"])
+    search = {"query": "x"}
+    headers = {"X-API-Key": temporary}
+    assert client.post("/search", json=search, headers=headers).status_code == 503  # accepted
+    monkeypatch.setenv("BOUSSOLE_SETTINGS", str(Path(__file__).parents[1] / "settings.yaml"))
+    monkeypatch.setenv("BOUSSOLE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("BOUSSOLE_SECURITY__API_KEYS_FILE", str(path))
+    revoked = CliRunner().invoke(cli_app, ["keys", "revoke", "appli-temporaire"])
+    assert revoked.exit_code == 0, revoked.output
+    assert "révoquée" in revoked.output and temporary not in revoked.output
+    refused = client.post("/search", json=search, headers=headers)
+    assert_french_error(refused, 401, "authentification_refusee")
+    kept = client.post("/search", json=search, headers={"X-API-Key": keys["sig"]})
+    assert kept.status_code == 503  # the other keys still work
+    again = CliRunner().invoke(cli_app, ["keys", "revoke", "appli-temporaire"])
+    assert again.exit_code != 0
+
+
 def test_a_trusted_proxy_may_send_its_own_login_beside_the_user_it_names(
     edge_settings: Settings,
 ) -> None:

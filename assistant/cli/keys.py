@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from assistant.cli.common import app, current_settings, out, safe, titled_table
-from assistant.security import add_api_key, load_api_keys
+from assistant.security import add_api_key, load_api_keys, revoke_api_key
 from connectors.errors import ConfigurationError
 
 keys_app = typer.Typer(help="Clés d'API des applications (empreintes et groupes).")
@@ -49,3 +49,15 @@ def keys_list() -> None:
     keys = load_api_keys(_keys_file())
     rows = [[key.name, ", ".join(key.groups) or "public seulement"] for key in keys]
     out.print(titled_table(f"{len(keys)} clé(s) d'API", ("nom", "groupes"), rows))
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    name: Annotated[str, typer.Argument(help="Nom de la clé à révoquer (voir keys list)")],
+) -> None:
+    """Révoquer une clé : un serveur en marche la refuse dès la requête suivante."""
+    revoked = revoke_api_key(_keys_file(), name)
+    out.print(
+        f"Clé « {safe(revoked.name)} » révoquée : les appels qui la présentent sont refusés "
+        "(401), sans redémarrer le serveur."
+    )
