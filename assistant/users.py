@@ -27,9 +27,10 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import sys
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -150,6 +151,74 @@ def load_users(path: Path) -> dict[str, _Entry]:
     return entries
 
 
+MIN_PASSWORD_CHARS = 12
+_USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+
+
+def add_user(
+    path: Path,
+    username: str,
+    password: str,
+    groups: Iterable[str],
+    display_name: str | None = None,
+) -> None:
+    """Add an account to the users file (created if absent), its password stored hashed."""
+    if not _USER_NAME.fullmatch(username):
+        raise ConfigurationError(
+            f"Identifiant refusé « {username} » : lettres, chiffres et . _ @ - "
+            "(64 caractères au plus, commençant par une lettre ou un chiffre)."
+        )
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise ConfigurationError(
+            f"Mot de passe trop court : {MIN_PASSWORD_CHARS} caractères au moins."
+        )
+    raw = _raw_users(path)
+    if username in raw["users"]:
+        raise ConfigurationError(f"{path} : l'utilisateur « {username} » existe déjà.")
+    entry: dict[str, Any] = {
+        "password": hash_password(password),
+        "groups": sorted({group.strip() for group in groups if group.strip()}),
+    }
+    if display_name and display_name.strip():
+        entry["name"] = display_name.strip()
+    raw["users"][username] = entry
+    _write_users(path, raw)
+
+
+def remove_user(path: Path, username: str) -> None:
+    """Remove an account; the chat refuses its next login."""
+    raw = _raw_users(path)
+    if username not in raw["users"]:
+        known = ", ".join(sorted(raw["users"])) or "aucun"
+        raise ConfigurationError(f"{path} : aucun utilisateur « {username} » (comptes : {known}).")
+    del raw["users"][username]
+    _write_users(path, raw)
+
+
+def _raw_users(path: Path) -> dict[str, Any]:
+    """The file as written (other entries kept as they are), once it is known to be valid."""
+    if not path.exists():
+        return {"users": {}}
+    load_users(path)  # a file the chat could not use is reported, never overwritten
+    text = path.read_text(encoding="utf-8")
+    raw = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    return dict(raw)
+
+
+def _write_users(path: Path, raw: dict[str, Any]) -> None:
+    """The users file rewritten whole, in its own format, owner-only, swapped in at once."""
+    if path.suffix.lower() == ".json":
+        text = json.dumps(raw, ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = yaml.safe_dump(raw, allow_unicode=True, sort_keys=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(temporary, path)
+
+
 def check_password(path: Path, username: str, password: str) -> ChatUser | None:
     """The user when the name and password match the users file, else None."""
     entry = load_users(path).get(username.strip())
@@ -216,8 +285,10 @@ def main() -> None:
     if first != getpass.getpass("Confirmez : "):
         print("Les deux saisies diffèrent.", file=sys.stderr)
         sys.exit(1)
-    if len(first) < 12:
-        print("Mot de passe trop court : 12 caractères au moins.", file=sys.stderr)
+    if len(first) < MIN_PASSWORD_CHARS:
+        print(
+            f"Mot de passe trop court : {MIN_PASSWORD_CHARS} caractères au moins.", file=sys.stderr
+        )
         sys.exit(1)
     print(hash_password(first))
 

@@ -12,7 +12,7 @@ from connectors.errors import BoussoleError
 
 # isort: off
 # Commands are listed in the help in the order their modules register them.
-from assistant.cli import indexing, querying, evaluation, pii, injection, conventions, keys
+from assistant.cli import indexing, querying, evaluation, pii, injection, conventions, keys, users
 
 # isort: on
 
@@ -26,6 +26,7 @@ __all__ = [
     "main",
     "pii",
     "querying",
+    "users",
 ]
 
 
