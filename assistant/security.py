@@ -189,13 +189,23 @@ def revoke_api_key(path: Path, name: str) -> ApiKey:
 
 
 def _write_api_keys(path: Path, keys: Iterable[ApiKey]) -> None:
-    """The keys file rewritten whole, readable by its owner only, swapped in at once."""
     entries = {key.name: {"hash": key.digest, "groups": list(key.groups)} for key in keys}
+    replace_private_file(
+        path, yaml.safe_dump({"keys": entries}, allow_unicode=True, sort_keys=True)
+    )
+
+
+def replace_private_file(path: Path, text: str) -> None:
+    """``path`` rewritten whole with ``text``, readable by its owner only, swapped in at once.
+
+    For the files that hold secrets' hashes (API keys, chat accounts): a reader never sees a
+    half-written file, and nobody else may read it.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(path.suffix + ".tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        yaml.safe_dump({"keys": entries}, handle, allow_unicode=True, sort_keys=True)
+        handle.write(text)
     os.replace(temporary, path)
 
 

@@ -37,7 +37,7 @@ from typing import Any
 
 import yaml
 
-from assistant.security import header_identity
+from assistant.security import header_identity, replace_private_file
 from connectors.errors import ConfigurationError
 from guardrails.access import Reader
 
@@ -119,6 +119,11 @@ def _groups(value: Any, where: str) -> tuple[str, ...]:
 
 def load_users(path: Path) -> dict[str, _Entry]:
     """The users file, checked; a file that cannot be used stops the login with a reason."""
+    return _entries(_decode(path), path)
+
+
+def _decode(path: Path) -> Any:
+    """The users file as YAML or JSON (by its suffix), errors naming it."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -130,6 +135,11 @@ def load_users(path: Path) -> dict[str, _Entry]:
         raw = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise ConfigurationError(f"{path} n'est pas du YAML ou du JSON valide : {exc}") from exc
+    return raw
+
+
+def _entries(raw: Any, path: Path) -> dict[str, _Entry]:
+    """The accounts of a decoded users file, each field checked."""
     users = raw.get("users") if isinstance(raw, dict) else None
     if not isinstance(users, dict):
         raise ConfigurationError(
@@ -199,9 +209,8 @@ def _raw_users(path: Path) -> dict[str, Any]:
     """The file as written (other entries kept as they are), once it is known to be valid."""
     if not path.exists():
         return {"users": {}}
-    load_users(path)  # a file the chat could not use is reported, never overwritten
-    text = path.read_text(encoding="utf-8")
-    raw = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    raw = _decode(path)
+    _entries(raw, path)  # a file the chat could not use is reported, never overwritten
     return dict(raw)
 
 
@@ -211,12 +220,7 @@ def _write_users(path: Path, raw: dict[str, Any]) -> None:
         text = json.dumps(raw, ensure_ascii=False, indent=2) + "\n"
     else:
         text = yaml.safe_dump(raw, allow_unicode=True, sort_keys=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(path.suffix + ".tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(temporary, path)
+    replace_private_file(path, text)
 
 
 def check_password(path: Path, username: str, password: str) -> ChatUser | None:

@@ -6,7 +6,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -51,6 +51,29 @@ KindOption = Annotated[
     typer.Option("--kind", help="procedure, catalogue ou convention (défaut : selon le dossier)"),
 ]
 ModeOption = Annotated[SearchMode | None, typer.Option("--mode", help="hybrid, dense ou sparse")]
+GroupsOption = Annotated[
+    str, typer.Option("--groups", help="Groupes d'accès, séparés par des virgules")
+]
+
+
+def group_list(text: str) -> list[str]:
+    """The groups of a ``--groups a,b`` option, blanks dropped."""
+    return [group.strip() for group in text.split(",") if group.strip()]
+
+
+def groups_label(groups: Sequence[str]) -> str:
+    """Groups as people read them: a reader of no group sees public documents only."""
+    return ", ".join(groups) or "public seulement"
+
+
+def setting_file(path: Path | None, what: str, setting: str) -> Path:
+    """The file a setting names, or an error saying which setting (and variable) to give."""
+    if path is None:
+        variable = "BOUSSOLE_" + setting.upper().replace(".", "__")
+        raise ConfigurationError(
+            f"Aucun fichier {what} : donnez-le dans le réglage {setting} (ou {variable})."
+        )
+    return path
 
 
 def current_settings() -> Settings:

@@ -7,9 +7,18 @@ from typing import Annotated
 
 import typer
 
-from assistant.cli.common import app, current_settings, out, safe, titled_table
+from assistant.cli.common import (
+    GroupsOption,
+    app,
+    current_settings,
+    group_list,
+    groups_label,
+    out,
+    safe,
+    setting_file,
+    titled_table,
+)
 from assistant.security import add_api_key, load_api_keys, revoke_api_key
-from connectors.errors import ConfigurationError
 
 keys_app = typer.Typer(help="Clés d'API des applications (empreintes et groupes).")
 app.add_typer(keys_app, name="keys")
@@ -17,28 +26,20 @@ app.add_typer(keys_app, name="keys")
 
 def _keys_file() -> Path:
     path = current_settings().security.api_keys_file
-    if path is None:
-        raise ConfigurationError(
-            "Aucun fichier de clés : donnez-le dans le réglage security.api_keys_file "
-            "(ou BOUSSOLE_SECURITY__API_KEYS_FILE)."
-        )
-    return path
+    return setting_file(path, "de clés", "security.api_keys_file")
 
 
 @keys_app.command("add")
 def keys_add(
     name: Annotated[str, typer.Argument(help="Qui utilise la clé (ex. appli-urbanisme)")],
-    groups: Annotated[
-        str, typer.Option("--groups", help="Groupes d'accès, séparés par des virgules")
-    ] = "",
+    groups: GroupsOption = "",
 ) -> None:
     """Créer une clé : elle est affichée une seule fois, seule son empreinte est gardée."""
-    chosen = [group.strip() for group in groups.split(",") if group.strip()]
+    chosen = group_list(groups)
     key = add_api_key(_keys_file(), name, chosen)
     out.print(key, highlight=False, markup=False)
-    groups_text = ", ".join(chosen) or "public seulement"
     out.print(
-        f"[dim]Clé « {safe(name)} » (groupes : {safe(groups_text)}) : "
+        f"[dim]Clé « {safe(name)} » (groupes : {safe(groups_label(chosen))}) : "
         "copiez-la maintenant, elle ne sera plus affichée.[/dim]"
     )
 
@@ -47,7 +48,7 @@ def keys_add(
 def keys_list() -> None:
     """Lister les clés : nom et groupes (jamais la clé)."""
     keys = load_api_keys(_keys_file())
-    rows = [[key.name, ", ".join(key.groups) or "public seulement"] for key in keys]
+    rows = [[key.name, groups_label(key.groups)] for key in keys]
     out.print(titled_table(f"{len(keys)} clé(s) d'API", ("nom", "groupes"), rows))
 
 

@@ -9,29 +9,30 @@ from typing import Annotated
 import typer
 
 from assistant import users
-from assistant.cli.common import app, current_settings, out, safe, titled_table
-from connectors.errors import ConfigurationError
+from assistant.cli.common import (
+    GroupsOption,
+    app,
+    current_settings,
+    group_list,
+    groups_label,
+    out,
+    safe,
+    setting_file,
+    titled_table,
+)
 
 users_app = typer.Typer(help="Comptes du chat (fichier ui.users_file, mots de passe hachés).")
 app.add_typer(users_app, name="users")
 
 
 def _users_file() -> Path:
-    path = current_settings().ui.users_file
-    if path is None:
-        raise ConfigurationError(
-            "Aucun fichier d'utilisateurs : donnez-le dans le réglage ui.users_file "
-            "(ou BOUSSOLE_UI__USERS_FILE)."
-        )
-    return path
+    return setting_file(current_settings().ui.users_file, "d'utilisateurs", "ui.users_file")
 
 
 @users_app.command("add")
 def users_add(
     username: Annotated[str, typer.Argument(help="Identifiant de connexion (ex. marie.dupont)")],
-    groups: Annotated[
-        str, typer.Option("--groups", help="Groupes d'accès, séparés par des virgules")
-    ] = "",
+    groups: GroupsOption = "",
     display_name: Annotated[
         str | None, typer.Option("--name", help="Nom affiché dans le chat")
     ] = None,
@@ -49,13 +50,12 @@ def users_add(
         password = typer.prompt(
             "Mot de passe", hide_input=True, confirmation_prompt="Confirmez le mot de passe"
         )
-    chosen = [group.strip() for group in groups.split(",") if group.strip()]
+    chosen = group_list(groups)
     path = _users_file()
     users.add_user(path, username, password, chosen, display_name)
-    groups_text = ", ".join(chosen) or "public seulement"
     out.print(
-        f"Compte « {safe(username)} » ajouté (groupes : {safe(groups_text)}) dans {safe(path)} : "
-        "il peut se connecter au chat tout de suite."
+        f"Compte « {safe(username)} » ajouté (groupes : {safe(groups_label(chosen))}) "
+        f"dans {safe(path)} : il peut se connecter au chat tout de suite."
     )
 
 
@@ -71,9 +71,10 @@ def users_remove(
 @users_app.command("list")
 def users_list() -> None:
     """Lister les comptes : identifiant, nom affiché, groupes (jamais l'empreinte)."""
-    entries = users.load_users(_users_file()) if _users_file().exists() else {}
+    path = _users_file()
+    entries = users.load_users(path) if path.exists() else {}
     rows = [
-        [name, entry.display_name or "", ", ".join(entry.groups) or "public seulement"]
+        [name, entry.display_name or "", groups_label(entry.groups)]
         for name, entry in sorted(entries.items())
     ]
     out.print(titled_table(f"{len(rows)} compte(s)", ("identifiant", "nom", "groupes"), rows))
