@@ -3,9 +3,11 @@
 Each line: ``time`` (UTC), ``user``, ``address`` (the client: the peer, or the address a
 trusted proxy forwarded; null for the chat), ``endpoint``, the question as ``audit.query`` says
 (the text, a keyed hash — the same question always gives the same value, which nobody
-can read back without the key kept in the data folder — or nothing), and ``documents``:
-the ids of the documents returned. Files rotate (``audit.rotate_when``) and the last
-``audit.retention_files`` are kept, by the standard library's rotating handler.
+can read back without the key kept in the data folder — or nothing), ``documents``: the
+ids of the documents returned, and ``request_id``: the request's ``X-Request-ID``, as in the
+server's log lines (null for the chat over its socket, which has none). Files rotate
+(``audit.rotate_when``) and the last ``audit.retention_files`` are kept, by the standard
+library's rotating handler.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from datetime import UTC, datetime
 from logging.handlers import TimedRotatingFileHandler
 from pathlib import Path
 
+from assistant.logs import current_request_id
 from assistant.settings import AuditQuery, AuditSettings
 
 KEY_FILE = "audit.key"
@@ -74,6 +77,7 @@ class AuditLog:
             "endpoint": endpoint,
             "query": self.query_value(query),
             "documents": list(dict.fromkeys(documents)),
+            "request_id": current_request_id(),
         }
         self.logger.info(json.dumps(line, ensure_ascii=False))
 

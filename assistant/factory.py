@@ -23,6 +23,7 @@ from guardrails.access import AccessPolicy, AccessRule, Reader
 from guardrails.pii import PiiConfig, PiiRedactor
 from indexing.chunking import Chunker
 from indexing.embedding import DenseEmbedder, DenseModelSpec
+from indexing.generations import IndexGenerations
 from indexing.path_seal import load_or_create_key
 from indexing.pipeline import IndexingPipeline
 from indexing.reindex import ReindexReport, Source, SourceStatus, files_source
@@ -44,13 +45,18 @@ def model_spec(settings: Settings) -> DenseModelSpec:
     )
 
 
-def open_store(settings: Settings) -> QdrantStore:
-    """The Qdrant store: the server when a URL is set, else local files in the data dir."""
+def open_store(settings: Settings, *, folder: Path | None = None) -> QdrantStore:
+    """The Qdrant store: the server when a URL is set, else local files in the data dir.
+
+    Local files: the generation in use (``indexing/generations.py``), or ``folder``.
+    """
     qdrant = settings.qdrant
+    if qdrant.url is None and folder is None:
+        folder = IndexGenerations(settings.qdrant_path).live()
     return QdrantStore(
         StoreConfig(
             collection=qdrant.collection,
-            path=None if qdrant.url else settings.qdrant_path,
+            path=None if qdrant.url else folder,
             url=qdrant.url,
             api_key=qdrant.api_key.get_secret_value() if qdrant.api_key else None,
             timeout_s=qdrant.timeout_s,

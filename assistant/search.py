@@ -115,6 +115,12 @@ class SearchService:
         view.reader = reader
         return view
 
+    def over(self, store: QdrantStore) -> SearchService:
+        """The same service (model, settings, rankers) over another index: a new generation."""
+        view = copy.copy(self)
+        view.store = store
+        return view
+
     def restrict(self, filters: SearchFilters | None) -> SearchFilters:
         """``filters`` plus the reader's access groups: what every query of theirs uses."""
         return replace(filters or SearchFilters(), groups=self.reader.allowed())

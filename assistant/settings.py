@@ -225,6 +225,8 @@ class ReindexSettings(BaseModel):
 
     questions: Path | None = None  # a question file (EVAL_FORMAT.md); None = no guard
     max_drop: float = Field(default=0.03, ge=0, le=1)  # Recall@5 or MRR@10 drop = degraded
+    # Beside a running server (embedded index): how long the run waits for it to switch.
+    switch_timeout_s: float = Field(default=300, gt=0)
 
 
 class UiSettings(BaseModel):
@@ -232,6 +234,13 @@ class UiSettings(BaseModel):
 
     documents_root: Path | None = None  # the indexed folder, served under /documents
     users_file: Path | None = None  # YAML/JSON users with scrypt hashes: password login
+
+
+class LogFormat(StrEnum):
+    """How ``boussole serve`` writes its log: JSON lines for machines, or text for a person."""
+
+    JSON = "json"
+    TEXT = "text"
 
 
 class ApiSettings(BaseModel):
@@ -244,6 +253,8 @@ class ApiSettings(BaseModel):
     # Web applications (scheme://host[:port]) allowed to call the API from their pages and
     # to frame Boussole; any other origin is refused by the browser (CORS, frame-ancestors).
     allowed_origins: list[str] = Field(default_factory=list)
+    # Server log on standard error: one JSON object per line (with the request's id), or text.
+    log_format: LogFormat = LogFormat.JSON
 
     @field_validator("allowed_origins")
     @classmethod

@@ -1,7 +1,7 @@
 """`make bench`: indexing throughput vs raw fastembed, PII stage cost, search latency, memory.
 
-Also /search under load: concurrent clients against `boussole serve` on loopback (see
-bench/search_load.py), with one client over the same questions as the baseline.
+Also /search and /datasets under load: concurrent clients against `boussole serve` on
+loopback (see bench/search_load.py), with one client over the same questions as the baseline.
 
 Prints one JSON report on stdout. Every ratio compares two figures measured in this same
 run, on the same machine, so that a shared, noisy machine does not skew the verdict.
@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -244,9 +245,9 @@ def phase_ask(data_dir: Path, model_dir: Path, queries: list[str]) -> dict[str, 
 
 
 def phase_load(
-    data_dir: Path, model_dir: Path, questions: list[str], args: argparse.Namespace
+    data_dir: Path, model_dir: Path, questions: dict[str, list[str]], args: argparse.Namespace
 ) -> dict[str, Any]:
-    """Concurrent clients on `POST /search`, `boussole serve` over phase_index's index."""
+    """Concurrent clients on `/search` and `/datasets`, `boussole serve` over the index."""
     log = data_dir / "serve-load.log"
     with search_load.running_server(ROOT, data_dir, model_dir, log) as server:
         result = search_load.measure(
@@ -262,6 +263,71 @@ def phase_load(
         "during_run": search_load.LIFTED_RATE_LIMIT,
     }
     return result
+
+
+SWITCH_WINDOW_S = 30.0
+SWITCH_TIMEOUT_S = 300.0
+
+
+def phase_switch(
+    data_dir: Path, model_dir: Path, questions: list[str], args: argparse.Namespace
+) -> dict[str, Any]:
+    """A new index generation published while 20 clients search `boussole serve`.
+
+    What a weekly reindex beside the live service costs the people searching: the copy,
+    the time from the publication to the server's switch, errors and latency meanwhile,
+    against the same clients on a steady index just before; the server's memory peak
+    (it holds both generations for a moment).
+    """
+    from indexing.generations import IndexGenerations, ServingRecord
+
+    settings = _settings(data_dir, model_dir)
+    generations = IndexGenerations(settings.qdrant_path)
+    serving = ServingRecord(settings.data_dir / "state" / "serving.json")
+    send = search_load.ENDPOINTS["POST /search"]
+    timings: dict[str, Any] = {}
+
+    def switch() -> None:
+        time.sleep(2)
+        started = time.perf_counter()
+        generation = generations.prepare()
+        copied = time.perf_counter()
+        generations.publish(generation)
+        while time.perf_counter() - copied < SWITCH_TIMEOUT_S:
+            current = serving.current()
+            if current is not None and current.generation == generation.path.name:
+                timings["switched"] = True
+                break
+            time.sleep(0.05)
+        timings["copy_s"] = round(copied - started, 2)
+        timings["publish_to_switch_s"] = round(time.perf_counter() - copied, 2)
+        timings["removed_generations"] = len(generations.collect())
+
+    log = data_dir / "serve-switch.log"
+    with search_load.running_server(ROOT, data_dir, model_dir, log) as server:
+        search_load.measure_warm_up(server.base_url, send, questions)
+        steady = search_load.run_clients(
+            server.base_url, send, questions, args.load_clients, args.load_baseline_seconds
+        )
+        switcher = threading.Thread(target=switch, name="switch")
+        switcher.start()
+        during = search_load.run_clients(
+            server.base_url, send, questions, args.load_clients, SWITCH_WINDOW_S
+        )
+        switcher.join()
+        peak = server.peak_rss_mb()
+    switched = bool(timings.get("switched"))
+    return {
+        "index_mb": round(sum(f.stat().st_size for f in generations.live().rglob("*")) / 2**20, 1),
+        **timings,
+        "switched": switched,
+        "steady": steady,
+        "during_switch": during,
+        "ratios": {"p95_during_vs_steady": search_load.ratio(during["p95_ms"], steady["p95_ms"])},
+        "server_peak_rss_mb": peak,
+        "target": {"errors": "== 0", "switched": "within the window"},
+        "target_met": switched and during["errors"] == 0,
+    }
 
 
 def _summary(latencies: list[float]) -> dict[str, Any]:
@@ -356,7 +422,8 @@ def main() -> None:
     )
     parser.add_argument("--limit", type=int, default=0, help="at most this many chunks (0 = all)")
     parser.add_argument(
-        "--phase", choices=["raw", "index", "reindex", "search", "ask", "load", "harvest"]
+        "--phase",
+        choices=["raw", "index", "reindex", "search", "ask", "load", "switch", "harvest"],
     )
     parser.add_argument("--data-dir", type=Path)
     parser.add_argument(
@@ -378,11 +445,12 @@ def main() -> None:
         help="charge : durée de la référence à un seul client, en secondes",
     )
     args = parser.parse_args()
-    questions = [
-        json.loads(line)["question"]
+    asked = [
+        json.loads(line)
         for line in (ROOT / "eval/questions/dev.jsonl").read_text("utf-8").splitlines()
         if line.strip()
     ]
+    questions = [question["question"] for question in asked]
     queries = (questions * 4)[:200]
 
     if args.phase:
@@ -395,7 +463,11 @@ def main() -> None:
         elif args.phase == "ask":
             result = phase_ask(args.data_dir, args.model_dir, queries)
         elif args.phase == "load":
-            result = phase_load(args.data_dir, args.model_dir, questions, args)
+            needs = [q["question"] for q in asked if q.get("kind") == "dataset"]
+            loads = {"POST /search": questions, "GET /datasets": needs}
+            result = phase_load(args.data_dir, args.model_dir, loads, args)
+        elif args.phase == "switch":
+            result = phase_switch(args.data_dir, args.model_dir, questions, args)
         elif args.phase == "reindex":
             result = phase_reindex(args.corpus, args.data_dir, args.model_dir)
         else:
@@ -413,6 +485,7 @@ def main() -> None:
         search = _child("search", args, data_dir / "index")
         ask = _child("ask", args, data_dir / "index")
         load = _child("load", args, data_dir / "index")
+        switch = _child("switch", args, data_dir / "index")
         harvest = _child("harvest", args, data_dir / "harvest")
     report = {
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
@@ -422,7 +495,8 @@ def main() -> None:
         "reindex_unchanged": reindex,
         "search_latency": search,
         "ask_latency": ask,
-        "load_search": load,
+        "load": load,
+        "reindex_beside_server": switch,
         "csw_harvest": harvest,
         "ratios": {
             "indexing_vs_raw_fastembed": round(index["chunks_per_s"] / raw["chunks_per_s"], 3),
@@ -445,7 +519,8 @@ def main() -> None:
             "datasets_filtered_p95_ms": "<= 150",
             "ask_extractive_p95_ms": "<= 500",
             "reindex_unchanged_vs_full_index": "<= 0.05",
-            "load_search_errors": "== 0",
+            "load_errors": "== 0",
+            "switch_errors": "== 0",
         },
         "verdict": {
             "indexing_without_pii_vs_raw_fastembed": index["chunks_per_s_without_pii"]
@@ -457,7 +532,8 @@ def main() -> None:
             "datasets_filtered_p95_ms": search["datasets_filtered"]["p95_ms"] <= 150,
             "ask_extractive_p95_ms": ask["p95_ms"] <= 500,
             "reindex_unchanged_vs_full_index": reindex["seconds"] / index["seconds"] <= 0.05,
-            "load_search_errors": load["target_met"],
+            "load_errors": load["target_met"],
+            "switch_errors": switch["target_met"],
         },
         "peak_rss_mb": {
             "indexing": index["peak_rss_mb"],
@@ -465,6 +541,7 @@ def main() -> None:
             "api_ask": ask["peak_rss_mb"],
             "reindex": reindex["peak_rss_mb"],
             "server_under_load": load["server_peak_rss_mb"],
+            "server_during_switch": switch["server_peak_rss_mb"],
         },
     }
     print(json.dumps(report, ensure_ascii=False, indent=2))
@@ -472,15 +549,16 @@ def main() -> None:
 
 
 def _say_load_verdict(load: dict[str, Any]) -> None:
-    """One line for the person running the bench (stdout stays the JSON report)."""
-    concurrent = load["concurrent"]
-    verdict = "objectif atteint" if load["target_met"] else "objectif NON atteint"
-    print(
-        f"Charge /search : {concurrent['errors']} erreur(s) sur {concurrent['requests']} "
-        f"requêtes ({concurrent['clients']} clients, {concurrent['duration_s']} s), "
-        f"p95 {concurrent['p95_ms']} ms ; {verdict} (0 erreur).",
-        file=sys.stderr,
-    )
+    """One line per endpoint for the person running the bench (stdout stays the JSON report)."""
+    for endpoint, figures in load["endpoints"].items():
+        concurrent = figures["concurrent"]
+        verdict = "objectif atteint" if concurrent["errors"] == 0 else "objectif NON atteint"
+        print(
+            f"Charge {endpoint} : {concurrent['errors']} erreur(s) sur {concurrent['requests']} "
+            f"requêtes ({concurrent['clients']} clients, {concurrent['duration_s']} s), "
+            f"p95 {concurrent['p95_ms']} ms ; {verdict} (0 erreur).",
+            file=sys.stderr,
+        )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The load section of `make bench`: concurrent clients on ``POST /search``.
+"""The load section of `make bench`: concurrent clients on ``POST /search`` and ``GET /datasets``.
 
 The server is the one users run, ``boussole serve`` (API, chat and documents on one port),
 started as its own process on a free loopback port: the clients and the server do not
@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,6 +145,14 @@ def _wait_healthy(server: Server) -> None:
         )
 
 
+Send = Callable[[httpx.Client, str], httpx.Response]
+# What the load sends, one endpoint at a time: a question to search, a described need.
+ENDPOINTS: dict[str, Send] = {
+    "POST /search": lambda client, question: client.post("/search", json={"query": question}),
+    "GET /datasets": lambda client, need: client.get("/datasets", params={"q": need}),
+}
+
+
 @dataclass
 class _Tally:
     """One client's requests: successful latencies and errors by kind."""
@@ -155,6 +163,7 @@ class _Tally:
 
 def _client(
     base_url: str,
+    send: Send,
     questions: list[str],
     offset: int,
     start: threading.Barrier,
@@ -169,7 +178,7 @@ def _client(
             turn += 1
             started = time.perf_counter()
             try:
-                response = client.post("/search", json={"query": question})
+                response = send(client, question)
             except Exception as exc:
                 tally.errors[type(exc).__name__] += 1
                 continue
@@ -187,7 +196,7 @@ def _percentile(ordered: list[float], share: float) -> float | None:
 
 
 def run_clients(
-    base_url: str, questions: list[str], clients: int, seconds: float
+    base_url: str, send: Send, questions: list[str], clients: int, seconds: float
 ) -> dict[str, Any]:
     """``clients`` clients at once for ``seconds``, each starting at its own question."""
     tallies = [_Tally() for _ in range(clients)]
@@ -197,7 +206,7 @@ def run_clients(
     threads = [
         threading.Thread(
             target=_client,
-            args=(base_url, questions, index * step, start, stop, tally),
+            args=(base_url, send, questions, index * step, start, stop, tally),
             name=f"load-client-{index}",
         )
         for index, tally in enumerate(tallies)
@@ -230,37 +239,51 @@ def run_clients(
     }
 
 
-def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """``numerator / denominator`` to two places; None when either is missing or zero."""
     if not numerator or not denominator:
         return None
     return round(numerator / denominator, 2)
 
 
+def measure_warm_up(base_url: str, send: Send, questions: list[str]) -> None:
+    """A few requests first: the first searches load lazy parts."""
+    with httpx.Client(base_url=base_url, timeout=REQUEST_TIMEOUT_S) as client:
+        for question in questions[:WARM_UP_REQUESTS]:
+            send(client, question).raise_for_status()
+
+
 def measure(
     base_url: str,
-    questions: list[str],
+    questions: dict[str, list[str]],
     clients: int = CLIENTS,
     seconds: float = SECONDS,
     baseline_seconds: float = BASELINE_SECONDS,
 ) -> dict[str, Any]:
-    """One client for ``baseline_seconds`` (the baseline), then ``clients`` for ``seconds``."""
-    with httpx.Client(base_url=base_url, timeout=REQUEST_TIMEOUT_S) as client:
-        for question in questions[:WARM_UP_REQUESTS]:  # first searches load lazy parts
-            client.post("/search", json={"query": question}).raise_for_status()
-    single = run_clients(base_url, questions, 1, baseline_seconds)
-    concurrent = run_clients(base_url, questions, clients, seconds)
+    """Per endpoint: one client for ``baseline_seconds`` (the baseline), then ``clients``.
+
+    ``questions``: what each endpoint of ``ENDPOINTS`` is sent, by endpoint.
+    """
+    endpoints = {}
+    for endpoint, asked in questions.items():
+        send = ENDPOINTS[endpoint]
+        measure_warm_up(base_url, send, asked)
+        single = run_clients(base_url, send, asked, 1, baseline_seconds)
+        concurrent = run_clients(base_url, send, asked, clients, seconds)
+        endpoints[endpoint] = {
+            "questions": len(asked),
+            "concurrent": concurrent,
+            "single_client": single,
+            "ratios": {
+                "p95_concurrent_vs_single": ratio(concurrent["p95_ms"], single["p95_ms"]),
+                "throughput_concurrent_vs_single": ratio(
+                    concurrent["requests_per_s"], single["requests_per_s"]
+                ),
+            },
+        }
     return {
-        "endpoint": "POST /search",
         "server": "boussole serve",
-        "questions": len(questions),
-        "concurrent": concurrent,
-        "single_client": single,
-        "ratios": {
-            "p95_concurrent_vs_single": _ratio(concurrent["p95_ms"], single["p95_ms"]),
-            "throughput_concurrent_vs_single": _ratio(
-                concurrent["requests_per_s"], single["requests_per_s"]
-            ),
-        },
-        "target": {"errors": "== 0"},
-        "target_met": concurrent["errors"] == 0,
+        "endpoints": endpoints,
+        "target": {"errors": "== 0 on every endpoint"},
+        "target_met": all(e["concurrent"]["errors"] == 0 for e in endpoints.values()),
     }

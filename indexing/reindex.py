@@ -29,6 +29,7 @@ from connectors.base import SkippedDocument, SourceDocument, UnchangedFile
 from connectors.conventions.document import ConventionEnricher
 from connectors.errors import BoussoleError
 from connectors.files import FilesConnector
+from indexing.generations import process_alive
 from indexing.pipeline import STATUS_LABELS, IndexingPipeline, IndexReport, RunStatus
 from indexing.store import QdrantStore, SearchFilters
 
@@ -174,12 +175,9 @@ def _alive(holder: dict[str, Any]) -> bool:
     if holder.get("host") != socket.gethostname():
         return True
     try:
-        os.kill(int(holder.get("pid", -1)), 0)
-    except (ProcessLookupError, ValueError):
+        return process_alive(int(holder.get("pid", -1)))
+    except (TypeError, ValueError):
         return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _now() -> str:

@@ -520,6 +520,11 @@ class QdrantStore:
             if offset is None:
                 return
 
+    def warm(self) -> None:
+        """Build the in-memory copies now, so that the first search is as fast as the next."""
+        if self.in_memory_bm25 and self.exists():
+            self._local_sparse_index()
+
     def _forget_local_index(self) -> None:
         """Writes change what the in-memory copies hold: rebuild them on the next search."""
         self._sparse_index = None
@@ -696,7 +701,9 @@ def _connect(config: StoreConfig) -> QdrantClient:
         if "already accessed" in str(exc):
             raise IndexUnavailableError(
                 f"L'index local {config.path} est déjà ouvert par un autre processus Boussole "
-                "(serveur ou indexation en cours). Arrêtez-le, ou utilisez un serveur Qdrant "
-                "(QDRANT_URL) pour partager l'index."
+                "(serveur ou indexation en cours). Pour mettre l'index à jour pendant que le "
+                "service tourne, déclarez la source (réglage « sources ») et lancez « boussole "
+                "reindex » ; sinon arrêtez l'autre processus, ou partagez l'index sur un "
+                "serveur Qdrant (QDRANT_URL)."
             ) from exc
         raise

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from assistant.api import Runtime
+from assistant.runtime import Runtime
 from assistant.search import SearchService
 from assistant.settings import Settings
 from indexing.sparse import FrenchBm25
@@ -21,13 +21,13 @@ def runtime_over(
 ) -> Runtime:
     """A runtime whose index is ``store``, searched with the fake embedder."""
     runtime = Runtime(settings)
-    runtime.store = store
-    runtime.service = SearchService(
+    service = SearchService(
         embedder=embedder,  # type: ignore[arg-type]
         sparse=bm25,
         store=store,
         settings=settings.search,
     )
+    runtime.serve(store, service)
     return runtime
 
 

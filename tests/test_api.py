@@ -109,6 +109,39 @@ def test_openapi_is_served(client: TestClient) -> None:
     assert "/search" in client.get("/openapi.json").json()["paths"]
 
 
+def test_openapi_declares_the_api_key_and_shows_examples(client: TestClient) -> None:
+    """Swagger's « Authorize » asks for the key; each body and need comes with an example."""
+    document = client.get("/openapi.json").json()
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["cle_api"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-API-Key",
+        "description": schemes["cle_api"]["description"],
+    }
+    assert schemes["bearer"]["type"] == "http" and schemes["bearer"]["scheme"] == "bearer"
+    paths = document["paths"]
+    for path, method in (("/search", "post"), ("/ask", "post"), ("/datasets", "get")):
+        assert {"cle_api": []} in paths[path][method]["security"], path
+    assert "security" not in paths["/health"]["get"]  # a probe needs no key
+    schemas = document["components"]["schemas"]
+    assert schemas["SearchRequest"]["examples"][0]["query"]
+    assert schemas["AskRequest"]["examples"][0]["question"]
+    need = next(p for p in paths["/datasets"]["get"]["parameters"] if p["name"] == "q")
+    assert need.get("examples") or need["schema"].get("examples")
+    # Every route is a router's, grouped by resource in the documentation.
+    tags = {tag for route in paths.values() for op in route.values() for tag in op["tags"]}
+    assert {"recherche", "réponses", "catalogue", "conventions", "exploitation"} <= tags
+
+
+def test_an_api_key_given_as_swagger_sends_it_is_read(client: TestClient) -> None:
+    """Both declared schemes carry the same key: a wrong one is refused either way."""
+    for headers in ({"X-API-Key": "pas-une-cle"}, {"Authorization": "Bearer pas-une-cle"}):
+        response = client.post("/search", json={"query": "congés"}, headers=headers)
+        assert response.status_code == 401, headers
+        assert response.json()["code"]
+
+
 def test_missing_index_is_a_503_with_a_french_message(tmp_path: Path, model_dir: Path) -> None:
     settings = load_settings(
         tmp_path / "absent.yaml", data_dir=tmp_path / "data", embedding={"model": str(model_dir)}

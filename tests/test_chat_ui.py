@@ -18,10 +18,10 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from assistant import users as auth
 from assistant.answering import Citation
-from assistant.api import Runtime
 from assistant.conventions import ConventionCard, ConventionResult, ConventionScope, Passage
 from assistant.datasets import DatasetCard
 from assistant.links import ConventionLink, RecordLink
+from assistant.runtime import Runtime
 from assistant.settings import load_settings
 from connectors.errors import ConfigurationError
 from indexing.sparse import FrenchBm25

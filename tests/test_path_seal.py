@@ -9,6 +9,7 @@ import pytest
 
 from assistant.settings import SearchMode, load_settings
 from connectors.errors import ConfigurationError
+from guardrails.access import Reader
 from indexing.path_seal import KEY_BYTES, PathSealer, is_sealed, load_or_create_key
 from indexing.sparse import FrenchBm25
 from indexing.store import QdrantStore, SearchFilters, StoreConfig
@@ -52,11 +53,11 @@ def test_documents_serves_a_sealed_key_under_its_displayed_name(
     store = QdrantStore(config)
     index_folder(make_pipeline(fake_embedder, bm25, store), docs)
     runtime = runtime_over(settings, store, fake_embedder, bm25)
-    assert runtime.service is not None
-    hits = runtime.service.search("fiche de poste DSIN", k=5, mode=SearchMode.SPARSE).hits
+    service = runtime.search_service(Reader.anonymous())
+    hits = service.search("fiche de poste DSIN", k=5, mode=SearchMode.SPARSE).hits
     sealed = next(hit for hit in hits if hit.display_path == "agents/<PERSONNE>/fiche de poste.txt")
     assert is_sealed(sealed.source_path)
-    assert runtime.service.payloads(["doc_id"], SearchFilters(source_path=PATH))  # clear too
+    assert service.payloads(["doc_id"], SearchFilters(source_path=PATH))  # clear too
 
     client = documents_client(runtime, docs)
     response = client.get(f"/documents/{sealed.source_path}")

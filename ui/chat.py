@@ -30,8 +30,8 @@ from starlette.datastructures import Headers
 
 from assistant import users as auth
 from assistant.answering import Answer, Citation
-from assistant.conventions import ConventionSearch
-from assistant.datasets import DatasetSearch
+from assistant.conventions import ConventionResult, ConventionSearch
+from assistant.datasets import DatasetCard, DatasetSearch
 from connectors.errors import BoussoleError
 from guardrails.access import Reader
 from indexing.store import SearchFilters
@@ -257,9 +257,13 @@ async def answer_procedure(chat: parts.ChatParts, reader: Reader, question: str)
 
 async def answer_datasets(chat: parts.ChatParts, reader: Reader, question: str) -> None:
     """Dataset cards for a described need."""
-    finder = DatasetSearch(chat.search_service(reader), links=chat.links(reader))
     described = in_context(question, _session(PAGE_CONTEXT) or {})
-    cards = await asyncio.to_thread(finder.search, described, k=DATASET_CARDS)
+
+    def find() -> list[DatasetCard]:  # reads the index and the register: off the event loop
+        search = chat.search_service(reader)
+        return DatasetSearch(search, links=chat.links(search)).search(described, k=DATASET_CARDS)
+
+    cards = await asyncio.to_thread(find)
     chat.runtime.audit(reader, "chat:donnees", question, [card.source_path for card in cards])
     content = render.datasets_markdown(question, cards, _linker(chat))
     message = await _send(cl.Message(content=content))
@@ -272,14 +276,15 @@ async def answer_datasets(chat: parts.ChatParts, reader: Reader, question: str) 
 
 async def answer_conventions(chat: parts.ChatParts, reader: Reader, question: str) -> None:
     """Convention cards, with the filters understood from the question."""
-    finder = ConventionSearch(
-        chat.search_service(reader),
-        own_names=chat.settings.conventions.own_names,
-        links=chat.links(reader),
-    )
-    result = await asyncio.to_thread(
-        finder.search, question, today=date.today(), k=CONVENTION_CARDS
-    )
+
+    def find() -> ConventionResult:  # reads the index and the register: off the event loop
+        search = chat.search_service(reader)
+        finder = ConventionSearch(
+            search, own_names=chat.settings.conventions.own_names, links=chat.links(search)
+        )
+        return finder.search(question, today=date.today(), k=CONVENTION_CARDS)
+
+    result = await asyncio.to_thread(find)
     chat.runtime.audit(
         reader, "chat:conventions", question, [card.source_path for card in result.cards]
     )

@@ -13,6 +13,8 @@ import typer
 from assistant.cli import app
 from assistant.cli import main as run_commands
 from assistant.cli.common import current_settings
+from assistant.logs import RequestIds, configure_logging, log_config
+from assistant.settings import LogFormat
 
 
 @app.command("serve")
@@ -26,10 +28,14 @@ def serve(
     from ui.server import create_server_app
 
     settings = current_settings()
+    json_lines = settings.api.log_format == LogFormat.JSON
+    configure_logging(json_lines)  # before the app is built: what building it logs, too
     uvicorn.run(
-        create_server_app(settings),
+        # Around everything, Starlette's own 500 page included: every answer has its id.
+        RequestIds(create_server_app(settings)),
         host=host or settings.api.host,
         port=port or settings.api.port,
+        log_config=log_config(json_lines),
         log_level="info",
         # X-Forwarded-* are believed from security.trusted_proxies only, by the app itself
         # (assistant.security.IdentityHeaders); uvicorn's own handling believes 127.0.0.1.

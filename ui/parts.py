@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.answering import AnswerService
-from assistant.api import Runtime
 from assistant.links import CatalogueLinks
+from assistant.runtime import Runtime
 from assistant.search import SearchService
 from assistant.settings import Settings
 from connectors.errors import BoussoleError
@@ -36,9 +36,9 @@ class ChatParts:
         """The API's answer service for ``reader``."""
         return self.runtime.answer_service(reader)
 
-    def links(self, reader: Reader) -> CatalogueLinks | None:
-        """Conventions-to-records links ``reader`` may see; an unreadable register loses them."""
-        return self.runtime.links(reader)
+    def links(self, search: SearchService) -> CatalogueLinks | None:
+        """Conventions-to-records links ``search``'s reader may see (None: register unreadable)."""
+        return self.runtime.links(search)
 
 
 _bound: list[ChatParts] = []

@@ -38,7 +38,8 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant import users as auth
-from assistant.api import Runtime, client_address, create_app
+from assistant.api import create_app
+from assistant.runtime import Runtime, client_address
 from assistant.security import IdentityHeaders
 from assistant.settings import Settings
 from connectors.safe_files import UnsafeFile, check_file
@@ -114,7 +115,7 @@ def documents_router(runtime: Runtime, root: Path | None, *, login_required: boo
     Only files the index holds and the caller's groups may see are served: a path that is
     not indexed, or not theirs, is "not found" (its existence is not confirmed).
     """
-    router = APIRouter()
+    router = APIRouter(tags=["documents"])
 
     @router.get(
         "/documents/{path:path}",

@@ -12,7 +12,8 @@ from connectors.errors import BoussoleError
 
 # isort: off
 # Commands are listed in the help in the order their modules register them.
-from assistant.cli import indexing, querying, evaluation, pii, injection, conventions, keys, users
+from assistant.cli import indexing, reindexing, querying, evaluation, pii, injection
+from assistant.cli import conventions, keys, users
 
 # isort: on
 
@@ -26,6 +27,7 @@ __all__ = [
     "main",
     "pii",
     "querying",
+    "reindexing",
     "users",
 ]
 

@@ -16,7 +16,6 @@ from assistant.cli.common import (
     app,
     current_settings,
     err,
-    fmt,
     models_app,
     out,
     plain_progress,
@@ -27,7 +26,6 @@ from assistant.cli.common import (
 )
 from connectors.base import SkippedDocument, SourceDocument
 from connectors.errors import ConfigurationError
-from guardrails.access import Reader
 from indexing.model_import import ModelKind
 from indexing.pipeline import IndexReport, RunStatus
 
@@ -253,97 +251,4 @@ def harvest(
     }
     write_json(written, data)
     _print_index_summary(report, written)
-    raise typer.Exit(EXIT_CODES[report.status])
-
-
-DEGRADED_EXIT_CODE = 4
-
-
-@app.command("reindex")
-def reindex(
-    source: Annotated[
-        str | None, typer.Option("--source", help="Seulement cette source (nom déclaré)")
-    ] = None,
-    full: Annotated[
-        bool, typer.Option("--full", help="Tout relire et tout recalculer, même l'inchangé")
-    ] = False,
-    allow_empty: Annotated[
-        bool,
-        typer.Option(
-            "--allow-empty", help="Accepter qu'une source ne rende plus rien (et la vider)"
-        ),
-    ] = False,
-) -> None:
-    """Remettre l'index à jour depuis les sources déclarées (réglage « sources »).
-
-    Codes de sortie : 0 succès, 3 partiel, 1 échec, 4 qualité dégradée (garde d'évaluation).
-    """
-    from indexing.reindex import Reindexer, RunLock, write_history
-
-    settings = current_settings()
-    if not settings.sources:
-        raise ConfigurationError(
-            "Aucune source déclarée : ajoutez-en sous « sources: » dans settings.yaml."
-        )
-    state_dir = settings.data_dir / "state"
-    with RunLock(state_dir / "reindex.lock") as lock:
-        if lock.recovered is not None:
-            err.print(
-                "[yellow]Verrou d'une réindexation interrompue repris[/yellow] "
-                f"(processus {safe(lock.recovered.get('pid'))}, "
-                f"depuis {safe(lock.recovered.get('since'))})."
-            )
-        sources, after = factory.declared_sources(settings, only=source, full=full)
-        with err.status("Chargement du garde des données personnelles…"):
-            redactor = factory.make_redactor(settings)  # fails closed before the index opens
-        embedder = factory.load_embedder(settings)
-        store = factory.open_store(settings)
-        try:
-            pipeline = factory.make_pipeline(settings, embedder, store, redactor)
-            report = Reindexer(pipeline, store).run(sources, full=full, allow_empty=allow_empty)
-            questions = settings.reindex.questions
-            if questions is not None:
-                from assistant.quality import previous_quality, quality
-
-                service = factory.make_search_service(settings, embedder, store, Reader.operator())
-                report.quality = quality(
-                    questions,
-                    lambda question: service.ranked_paths(question.question, depth=10),
-                    previous_quality(state_dir),
-                    settings.reindex.max_drop,
-                )
-        finally:
-            store.close()
-        after(report)
-        written = write_history(report, settings.reports_dir, state_dir)
-    for result in report.sources:
-        colour = {"succes": "green", "partiel": "yellow", "echec": "red"}[result.status.value]
-        out.print(
-            f"[{colour}]{safe(result.name)}[/{colour}] {result.status.label} : "
-            f"{result.added} ajoutés, {result.updated} modifiés, {result.deleted} supprimés, "
-            f"{result.unchanged} inchangés, {len(result.skipped)} ignorés "
-            f"({result.duration_s:.1f} s)",
-            highlight=False,
-        )
-        if result.error:
-            out.print(f"  [red]{safe(result.error)}[/red]", highlight=False)
-        for skipped in result.skipped[:5]:
-            out.print(
-                f"  ignoré {safe(skipped['path'])} : {safe(skipped['reason'])}", highlight=False
-            )
-        for notice in result.notices[:5]:
-            out.print(f"  à vérifier : {safe(notice)}", highlight=False)
-    out.print(f"[bold]Réindexation : {report.status.label}[/bold] en {report.duration_s:.1f} s.")
-    if report.quality is not None:
-        figures = report.quality
-        before = figures["previous"]
-        trend = f" (avant : {fmt(before['recall@5'])} / {fmt(before['mrr@10'])})" if before else ""
-        out.print(
-            f"Qualité : Recall@5 {fmt(figures['recall@5'])}, MRR@10 {fmt(figures['mrr@10'])}"
-            f"{trend}" + (" — [red]DÉGRADÉE[/red]" if report.degraded else ""),
-            highlight=False,
-        )
-    out.print(f"Rapport : {safe(written)}")
-    if report.degraded and report.status != RunStatus.FAILURE:
-        raise typer.Exit(DEGRADED_EXIT_CODE)
     raise typer.Exit(EXIT_CODES[report.status])
