@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,10 @@ logger = logging.getLogger(__name__)
 
 # How often the server looks for a new generation of the embedded index (one stat).
 GENERATION_POLL_S = 1.0
+# How long the catalogue links of a group of readers are reused (the register's files and a
+# Qdrant server's index may change without the server being told).
+LINKS_TTL_S = 30.0
+LINKS_KEPT = 256
 
 
 @dataclass
@@ -70,6 +75,16 @@ def _service(served: Served | None) -> SearchService:
             or "Le service démarre ; réessayez dans un instant."
         )
     return served.service
+
+
+def _stamp(settings: Settings) -> tuple[int, int] | None:
+    """The register file's version (size, modification time); None without one."""
+    path = settings.conventions.register_file
+    try:
+        stat = path.stat() if path is not None else None
+    except OSError:
+        return None
+    return (stat.st_size, stat.st_mtime_ns) if stat is not None else None
 
 
 def client_address(request: Request) -> str:
@@ -105,6 +120,8 @@ class Runtime:
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
         self._refused: Path | None = None  # a generation that could not be opened
+        self._links: dict[tuple[object, ...], tuple[float, CatalogueLinks]] = {}
+        self._links_lock = threading.Lock()
 
     # -- start, switch, stop ---------------------------------------------------------------
     def start(self) -> None:
@@ -249,12 +266,27 @@ class Runtime:
         )
 
     def links(self, search: SearchService) -> CatalogueLinks | None:
-        """Convention-record links ``search``'s reader may see (None: register unreadable)."""
+        """Convention-record links ``search``'s reader may see (None: register unreadable).
+
+        Reading them means parsing the register and scrolling the catalogue: they are kept
+        ``LINKS_TTL_S`` per index, register version and set of groups, so that a dataset
+        search does not pay for it each time.
+        """
+        key = (id(search.store), search.reader.allowed(), _stamp(self.settings))
+        now = time.monotonic()
+        with self._links_lock:
+            kept = self._links.get(key)
+            if kept is not None and now - kept[0] < LINKS_TTL_S:
+                return kept[1]
         try:
-            return factory.catalogue_links(self.settings, search)
+            links = factory.catalogue_links(self.settings, search)
         except BoussoleError as exc:
             logger.warning("Conventions register unavailable for links: %s", exc.message)
             return None
+        with self._links_lock:
+            fresh = {k: v for k, v in self._links.items() if now - v[0] < LINKS_TTL_S}
+            self._links = dict(list(fresh.items())[-LINKS_KEPT + 1 :]) | {key: (now, links)}
+        return links
 
     def chunks(self) -> int:
         """Passages in the index served now (0 before the start)."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -10,9 +12,15 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+    from assistant.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Chromium as root, offline, with nothing of its own going out (OFFLINE.md).
@@ -95,3 +103,48 @@ def boussole_serve(env: Mapping[str, str], log: Path, *, timeout_s: float = 120)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+VPN_PROCEDURE = "# Accès VPN\nLe compte VPN se demande au centre de services, sous cinq jours."
+
+
+def serve_environment(root: Path, values: Mapping[str, Any]) -> dict[str, str]:
+    """``values`` as ``root/settings.yaml``, and the environment of a process that reads it.
+
+    Nothing of the developer's own ``BOUSSOLE_*`` or ``QDRANT_*`` variables leaks in.
+    """
+    settings_file = root / "settings.yaml"
+    settings_file.write_text(json.dumps(values), encoding="utf-8")  # JSON is YAML
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOUSSOLE_", "QDRANT_"))}
+    return env | {"BOUSSOLE_SETTINGS": str(settings_file), "PYTHONUNBUFFERED": "1"}
+
+
+def index_vpn_procedure(root: Path) -> Settings:
+    """One procedure in ``root/docs``, indexed with ``root/settings.yaml`` (real model, guard)."""
+    from assistant import factory
+    from assistant.settings import load_settings
+    from tests.conftest import pii_redactor
+
+    docs = root / "docs"
+    docs.mkdir()
+    (docs / "vpn.md").write_text(VPN_PROCEDURE, "utf-8")
+    settings = load_settings(root / "settings.yaml")
+    embedder = factory.load_embedder(settings)
+    store = factory.open_store(settings)
+    try:
+        pipeline = factory.make_pipeline(settings, embedder, store, pii_redactor())
+        pipeline.run(factory.files_connector(settings, docs, None).scan(), root=str(docs))
+    finally:
+        store.close()
+    return settings
+
+
+def screenshot(page: Page, tmp_path: Path, name: str, *, full_page: bool = True) -> Path:
+    """A screenshot in ``tmp_path``, copied to ``$BOUSSOLE_TEST_ARTIFACTS`` when it is set."""
+    path = tmp_path / name
+    page.screenshot(path=str(path), full_page=full_page)
+    wanted = os.environ.get("BOUSSOLE_TEST_ARTIFACTS")
+    if wanted:
+        Path(wanted).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(wanted) / name)
+    return path

@@ -8,10 +8,7 @@ temporary folder, and also to ``BOUSSOLE_TEST_ARTIFACTS`` when that names a fold
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,13 +18,17 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import ConsoleMessage, expect, sync_playwright
 
-from assistant import factory
 from assistant.api import create_app
 from assistant.settings import load_settings
-from tests.conftest import pii_redactor
-from tests.servers import CHROMIUM_ARGS, boussole_serve
+from tests.servers import (
+    CHROMIUM_ARGS,
+    boussole_serve,
+    index_vpn_procedure,
+    screenshot,
+    serve_environment,
+)
 
 PAGES = {"/docs": "swagger-ui", "/redoc": "redoc"}
 CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/png"}
@@ -148,36 +149,11 @@ def test_the_schema_is_still_served_and_lists_the_routes(client: TestClient) -> 
 def served(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> Iterator[str]:
     """``boussole serve`` over one indexed document, as an operator would run it."""
     root = tmp_path_factory.mktemp("docs-serve")
-    docs = root / "docs"
-    docs.mkdir()
-    (docs / "vpn.md").write_text(
-        "# Accès VPN\nLe compte VPN se demande au centre de services, sous cinq jours.", "utf-8"
-    )
     values = {"data_dir": str(root / "data"), "embedding": {"model": str(model_dir)}}
-    settings_file = root / "settings.yaml"
-    settings_file.write_text(json.dumps(values), encoding="utf-8")  # JSON is YAML
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOUSSOLE_", "QDRANT_"))}
-    env |= {"BOUSSOLE_SETTINGS": str(settings_file), "PYTHONUNBUFFERED": "1"}
-    settings = load_settings(settings_file)
-    embedder = factory.load_embedder(settings)
-    store = factory.open_store(settings)
-    try:
-        pipeline = factory.make_pipeline(settings, embedder, store, pii_redactor())
-        pipeline.run(factory.files_connector(settings, docs, None).scan(), root=str(docs))
-    finally:
-        store.close()
+    env = serve_environment(root, values)
+    index_vpn_procedure(root)
     with boussole_serve(env, root / "serve.log") as base:
         yield base
-
-
-def _screenshot(page: Page, tmp_path: Path, name: str, *, full_page: bool) -> Path:
-    path = tmp_path / name
-    page.screenshot(path=str(path), full_page=full_page)
-    wanted = os.environ.get("BOUSSOLE_TEST_ARTIFACTS")
-    if wanted:
-        Path(wanted).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(wanted) / name)
-    return path
 
 
 def _foreign(urls: list[str]) -> list[str]:
@@ -220,7 +196,7 @@ def test_docs_and_redoc_render_offline_in_chromium(
             expect(page.locator(".info .title")).to_contain_text("Boussole API")
             if secured:  # the lead's securitySchemes: the key is entered here, not stored
                 expect(page.get_by_role("button", name=re.compile("Authorize"))).to_be_visible()
-            _screenshot(page, tmp_path, "api-docs.png", full_page=True)
+            screenshot(page, tmp_path, "api-docs.png", full_page=True)
 
             page.goto(f"{served}/redoc")
             expect(page).to_have_title(re.compile("Boussole"))
@@ -233,7 +209,7 @@ def test_docs_and_redoc_render_offline_in_chromium(
             page.get_by_placeholder("Search...").fill("conventions")
             found = page.get_by_role("search").get_by_role("menuitem", name="Conventions d'échange")
             expect(found.first).to_be_visible(timeout=TIMEOUT_MS)
-            _screenshot(page, tmp_path, "api-redoc.png", full_page=False)  # a long page
+            screenshot(page, tmp_path, "api-redoc.png", full_page=False)  # a long page
         finally:
             browser.close()
 

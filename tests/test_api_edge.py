@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,12 +20,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant import factory
 from assistant.api import create_app
 from assistant.security import IdentityHeaders, add_api_key
 from assistant.settings import Settings, load_settings
-from tests.conftest import pii_redactor
-from tests.servers import boussole_serve
+from tests.servers import boussole_serve, index_vpn_procedure, serve_environment
 
 ENGLISH = re.compile(r"\b(Input should|Field required|valid|error|parsing|There was)\b")
 JSON = {"content-type": "application/json"}
@@ -354,29 +351,14 @@ def _access_lines(log: Path, path: str) -> list[dict[str, Any]]:
 def served(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> Iterator[dict[str, Any]]:
     """``boussole serve`` over one indexed document, trusting 127.0.0.2 as a proxy."""
     root = tmp_path_factory.mktemp("edge-serve")
-    docs = root / "docs"
-    docs.mkdir()
-    (docs / "vpn.md").write_text(
-        "# Accès VPN\nLe compte VPN se demande au centre de services, sous cinq jours.", "utf-8"
-    )
     values = {
         "data_dir": str(root / "data"),
         "embedding": {"model": str(model_dir)},
         "security": {"trusted_proxies": [PROXY], "rate_limit": f"{RATE}/minute"},
         "audit": {"query": "clear"},
     }
-    settings_file = root / "settings.yaml"
-    settings_file.write_text(json.dumps(values), encoding="utf-8")  # JSON is YAML
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOUSSOLE_", "QDRANT_"))}
-    env |= {"BOUSSOLE_SETTINGS": str(settings_file), "PYTHONUNBUFFERED": "1"}
-    settings = load_settings(settings_file)
-    embedder = factory.load_embedder(settings)
-    store = factory.open_store(settings)
-    try:
-        pipeline = factory.make_pipeline(settings, embedder, store, pii_redactor())
-        pipeline.run(factory.files_connector(settings, docs, None).scan(), root=str(docs))
-    finally:
-        store.close()
+    env = serve_environment(root, values)
+    settings = index_vpn_procedure(root)
     log = root / "serve.log"
     with boussole_serve(env, log) as base:
         yield {"base": base, "log": log, "audit": settings.audit_file}

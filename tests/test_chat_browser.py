@@ -13,9 +13,7 @@ folder, and also to ``BOUSSOLE_TEST_ARTIFACTS`` when that names a folder.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import sqlite3
 import threading
 import time
@@ -24,10 +22,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
-from playwright.sync_api import Page, WebSocket, expect, sync_playwright
+from playwright.sync_api import WebSocket, expect, sync_playwright
 from typer.testing import CliRunner
 
-from tests.servers import CHROMIUM_ARGS, free_port
+from tests.servers import CHROMIUM_ARGS, free_port, screenshot
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo_corpus"
@@ -99,16 +97,6 @@ def server(
     finally:
         uvicorn_server.should_exit = True
         thread.join(timeout=30)
-
-
-def _screenshot(page: Page, tmp_path: Path, name: str) -> Path:
-    path = tmp_path / name
-    page.screenshot(path=str(path), full_page=True)
-    wanted = os.environ.get("BOUSSOLE_TEST_ARTIFACTS")
-    if wanted:
-        Path(wanted).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(wanted) / name)
-    return path
 
 
 def _feedback_rows(data: Path) -> list[sqlite3.Row]:
@@ -196,7 +184,7 @@ def test_cited_answer_citation_document_and_feedback_offline(
                 "?.getBoundingClientRect(); return box && box.width > 300 "
                 "&& box.right <= window.innerWidth; }"
             )
-            shot = _screenshot(page, tmp_path, "chat-answer-citation.png")
+            shot = screenshot(page, tmp_path, "chat-answer-citation.png")
 
             # The document opens from the citation, served by /documents.
             with context.expect_page() as opened:
@@ -214,7 +202,7 @@ def test_cited_answer_citation_document_and_feedback_offline(
             expect(page.get_by_role("dialog")).to_be_hidden()
             expect(answer.locator(".negative-feedback-on")).to_be_visible()
             expect(page.get_by_text("Commentaire mis à jour")).to_be_visible()
-            _screenshot(page, tmp_path, "chat-feedback.png")
+            screenshot(page, tmp_path, "chat-feedback.png")
         finally:
             browser.close()
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -26,10 +25,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from typer.testing import CliRunner
 
-from tests.servers import CHROMIUM_ARGS, boussole_serve
+from tests.servers import CHROMIUM_ARGS, boussole_serve, screenshot
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo_corpus"
@@ -116,16 +115,6 @@ def boussole(
         yield base
 
 
-def _screenshot(page: Page, tmp_path: Path, name: str) -> Path:
-    path = tmp_path / name
-    page.screenshot(path=str(path), full_page=True)
-    wanted = os.environ.get("BOUSSOLE_TEST_ARTIFACTS")
-    if wanted:
-        Path(wanted).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(wanted) / name)
-    return path
-
-
 def test_widget_answers_in_the_allowed_application_only(
     chromium: Path, boussole: str, hosts: tuple[str, str], tmp_path: Path
 ) -> None:
@@ -164,7 +153,7 @@ def test_widget_answers_in_the_allowed_application_only(
             assert "VPN" in answer.inner_text()
             assert page.evaluate(SOCKET_PROBE, boussole.replace("http", "ws")) == "ouverte"
             page.keyboard.press("Escape")  # the widget opens the last citation by itself
-            shot = _screenshot(page, tmp_path, "widget-answer.png")
+            shot = screenshot(page, tmp_path, "widget-answer.png")
             page.close()
 
             # The same page from an application that is not allowed: no working widget.
@@ -187,7 +176,7 @@ def test_widget_answers_in_the_allowed_application_only(
             # Even a page that skips the widget's HTTP calls cannot open the chat's socket.
             opened = page.evaluate(SOCKET_PROBE, boussole.replace("http", "ws"))
             assert opened == "refusée", opened
-            _screenshot(page, tmp_path, "widget-refused.png")
+            screenshot(page, tmp_path, "widget-refused.png")
         finally:
             browser.close()
 

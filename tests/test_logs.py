@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import re
 import subprocess
 import sys
@@ -27,7 +26,6 @@ from fastapi.testclient import TestClient
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Message, Receive, Scope, Send
 
-from assistant import factory
 from assistant.audit import AuditLog
 from assistant.logs import (
     HEADER,
@@ -36,9 +34,8 @@ from assistant.logs import (
     current_request_id,
     safe_request_id,
 )
-from assistant.settings import AuditQuery, AuditSettings, load_settings
-from tests.conftest import pii_redactor
-from tests.servers import boussole_serve
+from assistant.settings import AuditQuery, AuditSettings
+from tests.servers import boussole_serve, index_vpn_procedure, serve_environment
 
 ISO_UTC_MS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00")
 FRESH = re.compile(r"[0-9a-f]{32}")
@@ -465,28 +462,13 @@ def test_text_logs_stay_for_people() -> None:
 def served(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> Iterator[dict[str, Any]]:
     """``boussole serve`` over one indexed document, its log and audit read after it stops."""
     root = tmp_path_factory.mktemp("logs-serve")
-    docs = root / "docs"
-    docs.mkdir()
-    (docs / "vpn.md").write_text(
-        "# Accès VPN\nLe compte VPN se demande au centre de services, sous cinq jours.", "utf-8"
-    )
     values = {
         "data_dir": str(root / "data"),
         "embedding": {"model": str(model_dir)},
         "audit": {"query": "clear"},
     }
-    settings_file = root / "settings.yaml"
-    settings_file.write_text(json.dumps(values), encoding="utf-8")  # JSON is YAML
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOUSSOLE_", "QDRANT_"))}
-    env |= {"BOUSSOLE_SETTINGS": str(settings_file), "PYTHONUNBUFFERED": "1"}
-    settings = load_settings(settings_file)
-    embedder = factory.load_embedder(settings)
-    store = factory.open_store(settings)
-    try:
-        pipeline = factory.make_pipeline(settings, embedder, store, pii_redactor())
-        pipeline.run(factory.files_connector(settings, docs, None).scan(), root=str(docs))
-    finally:
-        store.close()
+    env = serve_environment(root, values)
+    settings = index_vpn_procedure(root)
     log = root / "serve.log"
     responses: dict[str, httpx.Response] = {}
     with boussole_serve(env, log) as base, httpx.Client(base_url=base, timeout=60) as client:

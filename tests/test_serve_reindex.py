@@ -8,8 +8,6 @@ old and the other new), and the new file is found through the same server, not r
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 import sys
 import threading
@@ -20,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.servers import boussole_serve
+from tests.servers import boussole_serve, serve_environment
 
 MARKER = "code de bascule"
 OLD, NEW = "ALPHA", "OMEGA"
@@ -97,10 +95,7 @@ def test_reindex_beside_the_running_server(tmp_path: Path, model_dir: Path) -> N
         "sources": [{"name": "procedures", "type": "files", "path": str(docs)}],
         "security": {"rate_limit": "100000/minute"},
     }
-    settings_file = tmp_path / "settings.yaml"
-    settings_file.write_text(json.dumps(values), encoding="utf-8")  # JSON is YAML
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOUSSOLE_", "QDRANT_"))}
-    env |= {"BOUSSOLE_SETTINGS": str(settings_file), "PYTHONUNBUFFERED": "1"}
+    env = serve_environment(tmp_path, values)
     first = boussole(env, "reindex")  # no server yet: written in place
     assert first.returncode == 0, first.stdout + first.stderr
 

@@ -30,7 +30,11 @@ BEARER = HTTPBearer(
 )
 
 
-def runtime(request: Request) -> Runtime:
+# The dependencies are ``async``: cheap and non-blocking, they run on the event loop instead
+# of taking a thread-pool hop each before the route's own (plain ``def``) work.
+
+
+async def runtime(request: Request) -> Runtime:
     """The parts ``create_app`` built (``app.state.runtime``)."""
     built: Runtime = request.app.state.runtime
     return built
@@ -39,7 +43,7 @@ def runtime(request: Request) -> Runtime:
 Parts = Annotated[Runtime, Depends(runtime)]
 
 
-def caller(
+async def caller(
     request: Request,
     parts: Parts,
     _key: Annotated[str | None, Security(API_KEY)] = None,
@@ -52,8 +56,13 @@ def caller(
     return reader
 
 
+async def address(request: Request) -> str:
+    """The caller's address (``client_address``)."""
+    return client_address(request)
+
+
 Caller = Annotated[Reader, Depends(caller)]
-Address = Annotated[str, Depends(client_address)]
+Address = Annotated[str, Depends(address)]
 
 
 def documents_of(hits: Iterable[Hit]) -> list[str]:
